@@ -1,0 +1,259 @@
+//! `cargo xtask test`: everything CI checks, in order, stopping at the first
+//! failure, with a timing summary.
+
+use std::fs;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, Context, Result};
+
+use crate::cmd::Cmd;
+use crate::project::{self, CHROMEDRIVER, CHROMIUM};
+use crate::{build, setup};
+
+struct Step {
+    name: &'static str,
+    run: fn() -> Result<()>,
+}
+
+const STEPS: &[Step] = &[
+    Step {
+        name: "setup",
+        run: setup::run,
+    },
+    Step {
+        name: "build",
+        run: build::build,
+    },
+    Step {
+        name: "fmt",
+        run: fmt,
+    },
+    Step {
+        name: "clippy",
+        run: clippy,
+    },
+    Step {
+        name: "native tests",
+        run: native_tests,
+    },
+    Step {
+        name: "wasm tests (headless Chromium)",
+        run: wasm_tests,
+    },
+    Step {
+        name: "end-to-end tests",
+        run: end_to_end_tests,
+    },
+];
+
+enum Outcome {
+    Passed(Duration),
+    Failed(Duration),
+    NotRun,
+}
+
+pub fn run() -> Result<()> {
+    let mut outcomes: Vec<Outcome> = STEPS.iter().map(|_| Outcome::NotRun).collect();
+    for (i, step) in STEPS.iter().enumerate() {
+        println!("\n━━ [{}/{}] {} ━━", i + 1, STEPS.len(), step.name);
+        let started = Instant::now();
+        let result = (step.run)();
+        let took = started.elapsed();
+        match result {
+            Ok(()) => outcomes[i] = Outcome::Passed(took),
+            Err(err) => {
+                outcomes[i] = Outcome::Failed(took);
+                print!("\n{}", summary(&outcomes));
+                return Err(err.context(format!("test step `{}` failed", step.name)));
+            }
+        }
+    }
+    print!("\n{}", summary(&outcomes));
+    println!("All checks passed.");
+    Ok(())
+}
+
+fn summary(outcomes: &[Outcome]) -> String {
+    let width = STEPS.iter().map(|s| s.name.len()).max().unwrap_or(0);
+    let mut out = format!("{:<width$}  {:<7}  {:>9}\n", "step", "result", "time");
+    out.push_str(&format!("{}\n", "-".repeat(width + 20)));
+    let mut total = Duration::ZERO;
+    for (step, outcome) in STEPS.iter().zip(outcomes) {
+        let (result, time) = match outcome {
+            Outcome::Passed(d) => ("ok", Some(*d)),
+            Outcome::Failed(d) => ("FAILED", Some(*d)),
+            Outcome::NotRun => ("not run", None),
+        };
+        total += time.unwrap_or_default();
+        let time = time.map(format_duration).unwrap_or_else(|| "-".to_owned());
+        out.push_str(&format!(
+            "{:<width$}  {:<7}  {:>9}\n",
+            step.name, result, time
+        ));
+    }
+    out.push_str(&format!("{}\n", "-".repeat(width + 20)));
+    out.push_str(&format!(
+        "{:<width$}  {:<7}  {:>9}\n",
+        "total",
+        "",
+        format_duration(total)
+    ));
+    out
+}
+
+fn format_duration(d: Duration) -> String {
+    let secs = d.as_secs_f64();
+    if secs < 60.0 {
+        format!("{secs:.1}s")
+    } else {
+        let whole = d.as_secs();
+        format!("{}m {:02}s", whole / 60, whole % 60)
+    }
+}
+
+fn fmt() -> Result<()> {
+    Cmd::new("cargo")
+        .args(["fmt", "--all", "--check"])
+        .run()
+        .context("formatting differs; run `cargo fmt --all`")
+}
+
+fn clippy() -> Result<()> {
+    Cmd::new("cargo")
+        .args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ])
+        .run()
+}
+
+fn native_tests() -> Result<()> {
+    Cmd::new("cargo")
+        .args(["test", "--workspace", "--exclude", "causette-widget"])
+        .run()?;
+    Cmd::new("cargo")
+        .args(["test", "-p", "causette-widget", "--lib"])
+        .run()
+}
+
+/// Capabilities wasm-bindgen-test-runner reads (WASM_BINDGEN_TEST_WEBDRIVER_JSON).
+/// The runner itself adds `headless`, `no-sandbox` and `disable-dev-shm-usage`;
+/// these keep Chromium quiet on a machine without internet.
+pub fn webdriver_json() -> String {
+    let args = [
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ];
+    let args: Vec<String> = args.iter().map(|a| format!("\"{a}\"")).collect();
+    format!(
+        "{{\n  \"goog:chromeOptions\": {{\n    \"binary\": \"{CHROMIUM}\",\n    \"args\": [{}]\n  }}\n}}\n",
+        args.join(", ")
+    )
+}
+
+fn write_webdriver_json() -> Result<PathBuf> {
+    let path = project::target_dir().join("webdriver.json");
+    fs::create_dir_all(project::target_dir())?;
+    fs::write(&path, webdriver_json()).with_context(|| format!("writing {}", path.display()))?;
+    Ok(path)
+}
+
+fn wasm_test(package_args: &[&str], webdriver_json: &PathBuf) -> Result<()> {
+    Cmd::new("cargo")
+        .args(["test", "--target", "wasm32-unknown-unknown"])
+        .args(package_args)
+        .env("CHROMEDRIVER", CHROMEDRIVER)
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "60")
+        .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", webdriver_json)
+        .run()
+}
+
+fn wasm_tests() -> Result<()> {
+    let webdriver_json = write_webdriver_json()?;
+    wasm_test(&["-p", "causette-widget", "--lib"], &webdriver_json)?;
+    if token_has_browser_tests()? {
+        wasm_test(
+            &["-p", "causette-token", "--no-default-features", "--lib"],
+            &webdriver_json,
+        )?;
+    } else {
+        println!(
+            "causette-token: no wasm-bindgen-test dev-dependency, so no browser tests \
+             (its wasm build is covered by the widget's)"
+        );
+    }
+    Ok(())
+}
+
+/// causette-token's tests run in the browser once it declares wasm-bindgen-test.
+fn token_has_browser_tests() -> Result<bool> {
+    let manifest = project::root().join("crates/token/Cargo.toml");
+    let text =
+        fs::read_to_string(&manifest).with_context(|| format!("reading {}", manifest.display()))?;
+    Ok(text.contains("wasm-bindgen-test"))
+}
+
+fn end_to_end_tests() -> Result<()> {
+    let causette = project::causette_bin(false);
+    if !causette.exists() {
+        return Err(anyhow!(
+            "{} is missing; the build step makes it",
+            causette.display()
+        ));
+    }
+    Cmd::new("cargo")
+        .args([
+            "test",
+            "-p",
+            "causette-widget",
+            "--test",
+            "*",
+            "--",
+            "--test-threads=2",
+        ])
+        .env("CAUSETTE_BIN", &causette)
+        .env("CHROMEDRIVER", CHROMEDRIVER)
+        .env("CHROMIUM", CHROMIUM)
+        .run()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(format_duration(Duration::from_millis(12_340)), "12.3s");
+        assert_eq!(format_duration(Duration::from_secs(125)), "2m 05s");
+    }
+
+    #[test]
+    fn summary_marks_the_failed_step_and_what_did_not_run() {
+        let mut outcomes: Vec<Outcome> = STEPS.iter().map(|_| Outcome::NotRun).collect();
+        outcomes[0] = Outcome::Passed(Duration::from_secs(3));
+        outcomes[1] = Outcome::Failed(Duration::from_secs(70));
+        let table = summary(&outcomes);
+        assert!(table.contains("setup"), "{table}");
+        assert!(table.contains("FAILED"), "{table}");
+        assert!(table.contains("1m 10s"), "{table}");
+        assert_eq!(table.matches("not run").count(), STEPS.len() - 2, "{table}");
+        assert!(table.contains("1m 13s"), "total in {table}");
+    }
+
+    #[test]
+    fn webdriver_json_names_chromium_and_quiet_flags() {
+        let json = webdriver_json();
+        assert!(json.contains("\"goog:chromeOptions\""));
+        assert!(json.contains("\"binary\": \"/usr/bin/chromium\""));
+        assert!(json.contains("\"--disable-background-networking\""));
+    }
+}
