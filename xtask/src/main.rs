@@ -49,7 +49,10 @@ fn main() -> ExitCode {
     match dispatch(&command, flags) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("\nerror: {err:?}");
+            eprintln!("\nerror: {err}");
+            for cause in err.chain().skip(1) {
+                eprintln!("caused by: {cause}");
+            }
             ExitCode::FAILURE
         }
     }

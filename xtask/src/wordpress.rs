@@ -18,14 +18,19 @@ pub fn run() -> Result<()> {
     if !plugin.is_dir() {
         bail!("{} does not exist", plugin.display());
     }
-    let mut zip = Zip::default();
-    add_dir(&mut zip, &plugin, "causette/")?;
+    let bytes = archive(&plugin)?;
     let out = project::target_dir().join("causette-wordpress.zip");
     fs::create_dir_all(project::target_dir())?;
-    let bytes = zip.finish()?;
     fs::write(&out, &bytes).with_context(|| format!("writing {}", out.display()))?;
     println!("✓ {} ({} bytes)", out.display(), bytes.len());
     Ok(())
+}
+
+/// The plugin folder as zip bytes, everything under `causette/`.
+pub fn archive(plugin: &Path) -> Result<Vec<u8>> {
+    let mut zip = Zip::default();
+    add_dir(&mut zip, plugin, "causette/")?;
+    zip.finish()
 }
 
 fn add_dir(zip: &mut Zip, dir: &Path, prefix: &str) -> Result<()> {
@@ -147,6 +152,24 @@ fn put32(out: &mut Vec<u8>, v: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn archives_a_plugin_tree() {
+        let dir = std::env::temp_dir().join(format!("xtask-zip-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("assets")).unwrap();
+        fs::write(
+            dir.join("causette.php"),
+            "<?php\n/* Plugin Name: Causette */\n".repeat(20),
+        )
+        .unwrap();
+        fs::write(dir.join("assets/admin.js"), "console.log(1)").unwrap();
+        let bytes = archive(&dir).unwrap();
+        fs::remove_dir_all(&dir).unwrap();
+        let end = &bytes[bytes.len() - 22..];
+        // causette/, causette/assets/, causette/assets/admin.js, causette/causette.php
+        assert_eq!(u16::from_le_bytes([end[10], end[11]]), 4);
+    }
 
     #[test]
     fn zip_has_headers_entries_and_end_record() {
