@@ -345,7 +345,7 @@ fn parse_jwk(jwk: &Value) -> Result<VerifyingKey, String> {
         Some(other) => return Err(format!("key type {other:?} is not supported")),
         None => return Err("no kty".into()),
     };
-    let key = VerifyingKey {
+    let mut key = VerifyingKey {
         kid,
         alg,
         material,
@@ -353,6 +353,11 @@ fn parse_jwk(jwk: &Value) -> Result<VerifyingKey, String> {
     if let Some(alg) = &key.alg {
         if !key.algorithms().contains(&alg.as_str()) {
             return Err(format!("alg {alg:?} does not fit a {} key", key.kind()));
+        }
+        // A one-algorithm key type gains nothing from the restriction; keep
+        // such keys equal to those built from raw bytes.
+        if key.algorithms().len() == 1 {
+            key.alg = None;
         }
     }
     Ok(key)
