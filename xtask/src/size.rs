@@ -100,10 +100,17 @@ pub fn measure(root: &Path) -> Result<Report> {
 }
 
 /// What the widget downloads: wasm, JS (glue and snippets) and CSS. A copy
-/// of embed.js in dist/ is the loader, not the bundle; HTML is the demo page.
+/// of embed.js in dist/ is the loader, not the bundle; HTML is the demo page;
+/// hidden folders are Trunk's staging area.
 fn bundle_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     for entry in fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))? {
         let path = entry?.path();
+        let hidden = path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+        if hidden {
+            continue;
+        }
         if path.is_dir() {
             bundle_files(&path, out)?;
         } else if is_bundle_file(&path) {
@@ -300,6 +307,8 @@ mod tests {
         fs::write(root.join("dist/snippets/a/inline0.js"), "s").unwrap();
         fs::write(root.join("dist/embed.js"), "x").unwrap();
         fs::write(root.join("dist/index.html"), "<html>").unwrap();
+        fs::create_dir_all(root.join("dist/.stage")).unwrap();
+        fs::write(root.join("dist/.stage/old_bg.wasm"), "stale").unwrap();
         let r = measure(&root).unwrap();
         let names: Vec<&str> = r.bundle.iter().map(|e| e.name.as_str()).collect();
         assert_eq!(
