@@ -1,1 +1,54 @@
-//! Causette widget
+//! The Causette chat widget, compiled to WebAssembly.
+//!
+//! `embed.js` (the loader a site owner pastes) paints the launcher inside a
+//! shadow root, then imports this bundle and calls [`mount`] with that
+//! shadow root and the options read from its `<script>` tag.
+//!
+//! | module | concern |
+//! |---|---|
+//! | [`sse`] | parsing the fetch-based event stream |
+//! | [`chat`] | the transcript and how server events change it |
+//! | [`backoff`] | retry delays |
+//! | [`status`] | what the visitor is told about the connection |
+//! | [`session`] | tokens, the event stream, sending (browser glue) |
+//! | [`api`] | HTTP calls to the server (browser glue) |
+//! | [`components`] | the Leptos view |
+#![warn(missing_docs)]
+
+pub mod api;
+pub mod backoff;
+pub mod chat;
+pub mod components;
+pub mod config;
+pub mod i18n;
+pub mod session;
+pub mod sse;
+pub mod status;
+mod style;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// Mounts the widget into `root`, the shadow root `embed.js` created.
+///
+/// `config` is a plain object: `{ site, api, open, locale }`.
+#[wasm_bindgen]
+pub fn mount(root: web_sys::ShadowRoot, config: JsValue) -> Result<(), JsValue> {
+    let config: config::WidgetConfig = serde_wasm_bindgen::from_value(config)?;
+    style::adopt(&root)?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or_else(|| JsValue::from_str("no document"))?;
+    let container: web_sys::HtmlElement = document.create_element("div")?.unchecked_into();
+    container.set_class_name("causette");
+    root.append_child(&container)?;
+    // The loader's placeholder launcher goes once ours is in place.
+    if let Some(placeholder) = root.query_selector("[data-causette-placeholder]")? {
+        placeholder.remove();
+    }
+    leptos::mount::mount_to(container, move || {
+        leptos::view! { <components::Widget config=config /> }
+    })
+    .forget();
+    Ok(())
+}

@@ -120,7 +120,8 @@ pub fn parse_challenges(header: &str) -> Vec<Challenge> {
                         };
                         i += 1;
                         if let Some(Tok::Word(data)) = toks.get(i) {
-                            if !matches!(toks.get(i + 1), Some(Tok::Eq)) || token68_follows(&toks, i)
+                            if !matches!(toks.get(i + 1), Some(Tok::Eq))
+                                || token68_follows(&toks, i)
                             {
                                 let mut data = data.clone();
                                 i += 1;
@@ -151,11 +152,12 @@ fn token68_follows(toks: &[Tok], i: usize) -> bool {
         eqs += 1;
         j += 1;
     }
-    eqs >= 2 || (eqs == 1 && matches!(toks.get(j), None | Some(Tok::Comma)) && i > 0 && {
-        // `scheme data=` (token68 right after a scheme) vs `, name=` (an
-        // empty parameter): token68 only directly follows a scheme word.
-        matches!(toks.get(i - 1), Some(Tok::Word(_)))
-    })
+    eqs >= 2
+        || (eqs == 1 && matches!(toks.get(j), None | Some(Tok::Comma)) && i > 0 && {
+            // `scheme data=` (token68 right after a scheme) vs `, name=` (an
+            // empty parameter): token68 only directly follows a scheme word.
+            matches!(toks.get(i - 1), Some(Tok::Word(_)))
+        })
 }
 
 /// The first `Bearer` challenge (scheme compared case-insensitively).
@@ -185,8 +187,9 @@ mod tests {
 
     #[test]
     fn bearer_with_params() {
-        let c = bearer(r#"Bearer realm="example", error="invalid_token", error_description="expired""#)
-            .unwrap();
+        let c =
+            bearer(r#"Bearer realm="example", error="invalid_token", error_description="expired""#)
+                .unwrap();
         assert_eq!(
             params(&c),
             [
@@ -247,16 +250,24 @@ mod tests {
             let _ = parse_challenges(h);
         }
         assert_eq!(
-            bearer("Bearer error=\"unterminated").unwrap().param("error"),
+            bearer("Bearer error=\"unterminated")
+                .unwrap()
+                .param("error"),
             Some("unterminated")
         );
-        assert_eq!(bearer("Bearer ,, error=\"x\",,").unwrap().param("error"), Some("x"));
+        assert_eq!(
+            bearer("Bearer ,, error=\"x\",,").unwrap().param("error"),
+            Some("x")
+        );
         assert_eq!(
             bearer("Bearer realm=\"r\", error=").unwrap().param("error"),
             Some("")
         );
         // Grammatically a token68, not an empty parameter.
-        assert_eq!(bearer("Bearer error=").unwrap().token68.as_deref(), Some("error="));
+        assert_eq!(
+            bearer("Bearer error=").unwrap().token68.as_deref(),
+            Some("error=")
+        );
         assert!(bearer("Basic realm=\"x\"").is_none());
         let huge = "Bearer ".to_owned() + &"a=b, ".repeat(100_000);
         assert!(bearer(&huge).unwrap().params.len() < 2000);

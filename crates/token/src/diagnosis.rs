@@ -534,7 +534,10 @@ mod tests {
 
     #[test]
     fn design_table_recoveries() {
-        assert_eq!(Code::Expired.diagnosis().recovery, Recovery::RefreshSilently);
+        assert_eq!(
+            Code::Expired.diagnosis().recovery,
+            Recovery::RefreshSilently
+        );
         assert_eq!(Code::WrongIssuer.diagnosis().recovery, Recovery::Stop);
         assert_eq!(
             Code::InsufficientScope.diagnosis().visitor,

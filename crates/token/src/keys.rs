@@ -79,11 +79,12 @@ pub struct VerifyingKey {
 impl VerifyingKey {
     /// An Ed25519 public key from its 32 raw bytes.
     pub fn from_public_bytes(kid: impl Into<String>, bytes: &[u8]) -> Result<Self, KeyError> {
-        let pk = ed25519_compact::PublicKey::from_slice(bytes).map_err(|_| KeyError::WrongLength {
-            what: "an Ed25519 public key",
-            expected: ed25519_compact::PublicKey::BYTES,
-            found: bytes.len(),
-        })?;
+        let pk =
+            ed25519_compact::PublicKey::from_slice(bytes).map_err(|_| KeyError::WrongLength {
+                what: "an Ed25519 public key",
+                expected: ed25519_compact::PublicKey::BYTES,
+                found: bytes.len(),
+            })?;
         Ok(VerifyingKey {
             kid: kid.into(),
             alg: None,
@@ -325,9 +326,7 @@ fn parse_jwk(jwk: &Value) -> Result<VerifyingKey, String> {
         Some("EC") => {
             let parsed: jwt_compact::jwk::JsonWebKey<'_> =
                 serde_json::from_value(jwk.clone()).map_err(|e| e.to_string())?;
-            Material::P256(
-                p256::ecdsa::VerifyingKey::try_from(&parsed).map_err(|e| e.to_string())?,
-            )
+            Material::P256(p256::ecdsa::VerifyingKey::try_from(&parsed).map_err(|e| e.to_string())?)
         }
         #[cfg(feature = "doctor-algs")]
         Some("RSA") => {
@@ -345,11 +344,7 @@ fn parse_jwk(jwk: &Value) -> Result<VerifyingKey, String> {
         Some(other) => return Err(format!("key type {other:?} is not supported")),
         None => return Err("no kty".into()),
     };
-    let mut key = VerifyingKey {
-        kid,
-        alg,
-        material,
-    };
+    let mut key = VerifyingKey { kid, alg, material };
     if let Some(alg) = &key.alg {
         if !key.algorithms().contains(&alg.as_str()) {
             return Err(format!("alg {alg:?} does not fit a {} key", key.kind()));
@@ -518,7 +513,10 @@ mod tests {
     #[test]
     fn wrong_lengths_are_refused() {
         let e = VerifyingKey::from_public_bytes("k", &[1; 31]).unwrap_err();
-        assert_eq!(e.to_string(), "an Ed25519 public key must be 32 bytes, got 31");
+        assert_eq!(
+            e.to_string(),
+            "an Ed25519 public key must be 32 bytes, got 31"
+        );
     }
 
     #[test]
@@ -546,10 +544,7 @@ mod tests {
     fn keyset_publishes_current_and_previous() {
         let old = SigningKey::from_seed("k0", [1; 32]).unwrap();
         let cur = SigningKey::from_seed("k1", [2; 32]).unwrap();
-        let set = KeySet::new(
-            cur.clone(),
-            vec![old.verifying_key(), cur.verifying_key()],
-        );
+        let set = KeySet::new(cur.clone(), vec![old.verifying_key(), cur.verifying_key()]);
         assert_eq!(set.key_ids(), ["k1", "k0"]);
         let jwks = set.jwks();
         assert_eq!(jwks["keys"][0]["kty"], "OKP");
@@ -558,7 +553,10 @@ mod tests {
         assert_eq!(jwks["keys"][0]["use"], "sig");
         assert_eq!(jwks["keys"][1]["kid"], "k0");
         let parsed = Jwks::parse(&jwks.to_string()).unwrap();
-        assert_eq!(parsed.keys[0].ed25519_bytes(), cur.verifying_key().ed25519_bytes());
+        assert_eq!(
+            parsed.keys[0].ed25519_bytes(),
+            cur.verifying_key().ed25519_bytes()
+        );
         assert_eq!(parsed.keys, set.verifying);
     }
 
@@ -568,7 +566,10 @@ mod tests {
         let k = SigningKey::generate("k");
         let again = SigningKey::from_seed("k", k.seed()).unwrap();
         assert_eq!(again.verifying_key(), k.verifying_key());
-        assert_eq!(SigningKey::from_seed("k", [0; 32]).unwrap_err(), KeyError::ZeroSeed);
+        assert_eq!(
+            SigningKey::from_seed("k", [0; 32]).unwrap_err(),
+            KeyError::ZeroSeed
+        );
         assert!(!format!("{k:?}").contains(&format!("{:?}", k.seed())));
     }
 }

@@ -53,7 +53,10 @@ mod tests {
         assert_eq!(relative(100, 100), "now");
         assert_eq!(relative(100, 280), "3 min ago");
         assert_eq!(relative(145, 100), "in 45 s");
-        assert_eq!(relative(i64::MIN, i64::MAX), format!("{} ago", span(u64::MAX)));
+        assert_eq!(
+            relative(i64::MIN, i64::MAX),
+            format!("{} ago", span(u64::MAX))
+        );
         assert!(relative(i64::MAX, i64::MIN).starts_with("in "));
     }
 }

@@ -84,7 +84,10 @@ pub fn check_claims(claims: &Value, validation: &Validation, now_unix: i64) -> V
                 quoted(&validation.issuer)
             ),
         )),
-        _ => out.push(Finding::new(Code::WrongIssuer, "the token has no iss claim")),
+        _ => out.push(Finding::new(
+            Code::WrongIssuer,
+            "the token has no iss claim",
+        )),
     }
 
     match claims.get("aud") {
@@ -237,10 +240,18 @@ mod tests {
         );
         assert_eq!(
             codes(&json!({}), 0),
-            [Code::WrongIssuer, Code::WrongAudience, Code::Malformed, Code::InsufficientScope]
+            [
+                Code::WrongIssuer,
+                Code::WrongAudience,
+                Code::Malformed,
+                Code::InsufficientScope
+            ]
         );
         assert_eq!(
-            codes(&json!({"iss":"https://iss","aud":"api","scope":"chat","exp":"soon"}), 0),
+            codes(
+                &json!({"iss":"https://iss","aud":"api","scope":"chat","exp":"soon"}),
+                0
+            ),
             [Code::Malformed]
         );
     }
@@ -255,9 +266,15 @@ mod tests {
     fn details_read_well() {
         let bad = json!({"iss":"https://staging","aud":"api","scope":"history","exp":1000});
         let f = check_claims(&bad, &v(), 1180);
-        assert_eq!(f[0].detail, r#"iss is "https://staging", expected "https://iss""#);
+        assert_eq!(
+            f[0].detail,
+            r#"iss is "https://staging", expected "https://iss""#
+        );
         assert_eq!(f[1].detail, "expired 3 min ago (exp 1000)");
-        assert_eq!(f[2].detail, r#"needs scope chat, the token grants "history""#);
+        assert_eq!(
+            f[2].detail,
+            r#"needs scope chat, the token grants "history""#
+        );
         let long = json!({"iss":"x".repeat(500),"aud":"api","exp":5000});
         assert!(check_claims(&long, &v(), 0)[0].detail.chars().count() < 200);
     }

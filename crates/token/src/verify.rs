@@ -42,7 +42,10 @@ pub fn verify(
     verify_decoded(&decoded, keys, validation, now_unix, Profile::Causette)?;
     // verify_decoded checked the shape, so this holds; never panic regardless.
     decoded.claims.ok_or_else(|| {
-        Report::single(Code::Malformed, "the claims are not a Causette access token")
+        Report::single(
+            Code::Malformed,
+            "the claims are not a Causette access token",
+        )
     })
 }
 
@@ -240,7 +243,11 @@ fn confusion_hint(alg: &str) -> &'static str {
 
 fn kid_list(keys: &[VerifyingKey]) -> String {
     const MAX: usize = 8;
-    let mut out: Vec<String> = keys.iter().take(MAX).map(|k| format!("{:?}", k.kid())).collect();
+    let mut out: Vec<String> = keys
+        .iter()
+        .take(MAX)
+        .map(|k| format!("{:?}", k.kid()))
+        .collect();
     if keys.len() > MAX {
         out.push(format!("{} more", keys.len() - MAX));
     }

@@ -215,7 +215,11 @@ pub fn parse_retry_after(value: &str) -> Option<u64> {
 /// Diagnoses a request that got no HTTP answer: `offline` when the browser
 /// says so (`navigator.onLine` false), else `network`.
 pub fn diagnose_network_failure(offline: bool) -> Diagnosis {
-    Diagnosis::new(if offline { Code::Offline } else { Code::Network })
+    Diagnosis::new(if offline {
+        Code::Offline
+    } else {
+        Code::Network
+    })
 }
 
 #[cfg(test)]
@@ -275,14 +279,19 @@ mod tests {
         assert_eq!(r.body["error"], "invalid_token");
 
         let r = rejection(&Diagnosis::new(Code::MissingCredentials), "");
-        assert_eq!((r.status, r.www_authenticate.as_deref()), (401, Some("Bearer")));
+        assert_eq!(
+            (r.status, r.www_authenticate.as_deref()),
+            (401, Some("Bearer"))
+        );
 
         let d = Diagnosis::new(Code::InsufficientScope).with_scope(Some("a \"b\"".into()));
         let r = rejection(&d, "");
         assert_eq!(r.status, 403);
         assert_eq!(
             r.www_authenticate.as_deref(),
-            Some(r#"Bearer error="insufficient_scope", error_description="insufficient_scope", scope="a \"b\"""#)
+            Some(
+                r#"Bearer error="insufficient_scope", error_description="insufficient_scope", scope="a \"b\"""#
+            )
         );
         assert_eq!(round_trip(&r, false).scope.as_deref(), Some("a \"b\""));
 
@@ -290,22 +299,46 @@ mod tests {
         assert_eq!((r.status, r.retry_after), (429, Some(1)));
         let r = rejection(&Diagnosis::new(Code::ServerError), "");
         assert_eq!((r.status, r.retry_after), (500, None));
-        let r = rejection(&Diagnosis::new(Code::ServerError).with_retry_after(Some(9)), "");
+        let r = rejection(
+            &Diagnosis::new(Code::ServerError).with_retry_after(Some(9)),
+            "",
+        );
         assert_eq!((r.status, r.retry_after), (503, Some(9)));
-        assert_eq!(rejection(&Diagnosis::new(Code::QuotaExceeded), "").status, 402);
-        assert_eq!(rejection(&Diagnosis::new(Code::OriginNotAllowed), "").status, 403);
-        assert_eq!(rejection(&Diagnosis::new(Code::UnknownSite), "").status, 404);
+        assert_eq!(
+            rejection(&Diagnosis::new(Code::QuotaExceeded), "").status,
+            402
+        );
+        assert_eq!(
+            rejection(&Diagnosis::new(Code::OriginNotAllowed), "").status,
+            403
+        );
+        assert_eq!(
+            rejection(&Diagnosis::new(Code::UnknownSite), "").status,
+            404
+        );
     }
 
     #[test]
     fn status_fallbacks() {
         let code = |s, h: Option<&str>| diagnose_response(s, h, None, None).code;
         assert_eq!(code(401, None), Code::MissingCredentials);
-        assert_eq!(code(401, Some("Bearer realm=\"x\"")), Code::MissingCredentials);
-        assert_eq!(code(401, Some("Bearer error=\"invalid_token\"")), Code::Expired);
+        assert_eq!(
+            code(401, Some("Bearer realm=\"x\"")),
+            Code::MissingCredentials
+        );
+        assert_eq!(
+            code(401, Some("Bearer error=\"invalid_token\"")),
+            Code::Expired
+        );
         assert_eq!(code(401, Some("Bearer error=\"whatever\"")), Code::Expired);
-        assert_eq!(code(400, Some("Bearer error=\"invalid_request\"")), Code::Malformed);
-        assert_eq!(code(403, Some("Bearer error=\"insufficient_scope\"")), Code::InsufficientScope);
+        assert_eq!(
+            code(400, Some("Bearer error=\"invalid_request\"")),
+            Code::Malformed
+        );
+        assert_eq!(
+            code(403, Some("Bearer error=\"insufficient_scope\"")),
+            Code::InsufficientScope
+        );
         assert_eq!(code(429, None), Code::RateLimited);
         assert_eq!(code(500, None), Code::ServerError);
         assert_eq!(code(502, None), Code::ServerError);
@@ -319,13 +352,20 @@ mod tests {
         // Reason from another scheme's params is not taken.
         let d = diagnose_response(
             401,
-            Some(r#"Basic error_description="revoked", Bearer error="invalid_token", error_description="unknown_key""#),
+            Some(
+                r#"Basic error_description="revoked", Bearer error="invalid_token", error_description="unknown_key""#,
+            ),
             None,
             Some("not json"),
         );
         assert_eq!(d.code, Code::UnknownKey);
         // Body reason when CORS hid the header.
-        let d = diagnose_response(401, None, None, Some(r#"{"error":"invalid_token","reason":"revoked"}"#));
+        let d = diagnose_response(
+            401,
+            None,
+            None,
+            Some(r#"{"error":"invalid_token","reason":"revoked"}"#),
+        );
         assert_eq!(d.code, Code::Revoked);
         // Unknown reasons fall through to the RFC 6750 error.
         let d = diagnose_response(
@@ -361,10 +401,16 @@ mod tests {
 
     #[test]
     fn rejection_from_report() {
-        let report = Report::single(Code::BadSignature, "the signature does not verify with key \"k1\"");
+        let report = Report::single(
+            Code::BadSignature,
+            "the signature does not verify with key \"k1\"",
+        );
         let r = Rejection::from_report(&report);
         assert_eq!(r.status, 401);
         assert_eq!(r.body["reason"], "bad_signature");
-        assert_eq!(r.body["detail"], "the signature does not verify with key \"k1\"");
+        assert_eq!(
+            r.body["detail"],
+            "the signature does not verify with key \"k1\""
+        );
     }
 }

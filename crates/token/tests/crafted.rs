@@ -137,7 +137,11 @@ fn table() -> Vec<(&'static str, String, Option<Code>)> {
             ks.sign(&with(|c| c.scope = "history".into())),
             Some(Code::InsufficientScope),
         ),
-        ("unknown kid", unknown.sign(&claims()), Some(Code::UnknownKey)),
+        (
+            "unknown kid",
+            unknown.sign(&claims()),
+            Some(Code::UnknownKey),
+        ),
         (
             "bad signature (other key under a known kid)",
             key("k2", 7).sign(&claims()),
@@ -152,8 +156,10 @@ fn table() -> Vec<(&'static str, String, Option<Code>)> {
             "bad signature (claims changed after signing)",
             format!(
                 "{h}.{}.{s}",
-                b64(serde_json::to_string(&with(|c| c.scope = "chat history white_label".into()))
-                    .unwrap())
+                b64(
+                    serde_json::to_string(&with(|c| c.scope = "chat history white_label".into()))
+                        .unwrap()
+                )
             ),
             Some(Code::BadSignature),
         ),
@@ -303,7 +309,10 @@ fn untrusted_claims_yield_no_claim_findings() {
         b64(json!({"exp": 0}).to_string())
     );
     let report = verify(&none, ks.verifying_keys(), &validation(), NOW).unwrap_err();
-    assert_eq!(report.findings, [Code::Malformed, Code::UnsupportedAlgorithm]);
+    assert_eq!(
+        report.findings,
+        [Code::Malformed, Code::UnsupportedAlgorithm]
+    );
 }
 
 #[test]
@@ -341,8 +350,13 @@ fn insufficient_scope_carries_the_required_scope() {
 #[test]
 fn algorithm_confusion_is_explained() {
     let ks = keyset();
-    let report =
-        verify(&hs256_with_public_key(), ks.verifying_keys(), &validation(), NOW).unwrap_err();
+    let report = verify(
+        &hs256_with_public_key(),
+        ks.verifying_keys(),
+        &validation(),
+        NOW,
+    )
+    .unwrap_err();
     assert!(
         report.detail().contains("algorithm confusion"),
         "{}",
@@ -354,8 +368,13 @@ fn algorithm_confusion_is_explained() {
 #[test]
 fn unknown_kid_lists_the_known_ones() {
     let ks = keyset();
-    let report = verify(&key("k9", 9).sign(&claims()), ks.verifying_keys(), &validation(), NOW)
-        .unwrap_err();
+    let report = verify(
+        &key("k9", 9).sign(&claims()),
+        ks.verifying_keys(),
+        &validation(),
+        NOW,
+    )
+    .unwrap_err();
     assert_eq!(
         report.detail(),
         "kid \"k9\" is not among the known keys (\"k2\", \"k1\")"

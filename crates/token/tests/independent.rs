@@ -13,7 +13,8 @@ fn fixture() -> Value {
 }
 
 fn expected(v: &Value) -> Option<Code> {
-    v.as_str().map(|s| Code::parse(s).unwrap_or_else(|| panic!("unknown code {s}")))
+    v.as_str()
+        .map(|s| Code::parse(s).unwrap_or_else(|| panic!("unknown code {s}")))
 }
 
 fn setup() -> (Value, Jwks, Validation, i64) {

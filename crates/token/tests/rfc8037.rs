@@ -23,14 +23,17 @@ fn parts() -> (&'static str, Vec<u8>) {
 fn a4_verifies_with_the_a1_public_key() {
     let (input, sig) = parts();
     let (header, payload) = input.split_once('.').unwrap();
-    assert_eq!(URL_SAFE_NO_PAD.decode(header).unwrap(), br#"{"alg":"EdDSA"}"#);
+    assert_eq!(
+        URL_SAFE_NO_PAD.decode(header).unwrap(),
+        br#"{"alg":"EdDSA"}"#
+    );
     assert_eq!(
         URL_SAFE_NO_PAD.decode(payload).unwrap(),
         b"Example of Ed25519 signing"
     );
 
-    let key = VerifyingKey::from_public_bytes("rfc8037", &URL_SAFE_NO_PAD.decode(X).unwrap())
-        .unwrap();
+    let key =
+        VerifyingKey::from_public_bytes("rfc8037", &URL_SAFE_NO_PAD.decode(X).unwrap()).unwrap();
     assert!(verify_signature(input.as_bytes(), "EdDSA", &sig, &key));
 
     // The same key read from its A.2 JWK form.
@@ -38,21 +41,36 @@ fn a4_verifies_with_the_a1_public_key() {
         r#"{{"keys":[{{"kty":"OKP","crv":"Ed25519","x":"{X}"}}]}}"#
     ))
     .unwrap();
-    assert!(verify_signature(input.as_bytes(), "EdDSA", &sig, &jwks.keys[0]));
+    assert!(verify_signature(
+        input.as_bytes(),
+        "EdDSA",
+        &sig,
+        &jwks.keys[0]
+    ));
 }
 
 #[test]
 fn a4_fails_when_anything_changes() {
     let (input, sig) = parts();
-    let key = VerifyingKey::from_public_bytes("rfc8037", &URL_SAFE_NO_PAD.decode(X).unwrap())
-        .unwrap();
+    let key =
+        VerifyingKey::from_public_bytes("rfc8037", &URL_SAFE_NO_PAD.decode(X).unwrap()).unwrap();
     let mut bad = sig.clone();
     bad[10] ^= 0x40;
     assert!(!verify_signature(input.as_bytes(), "EdDSA", &bad, &key));
-    assert!(!verify_signature(b"eyJhbGciOiJFZERTQSJ9.x", "EdDSA", &sig, &key));
+    assert!(!verify_signature(
+        b"eyJhbGciOiJFZERTQSJ9.x",
+        "EdDSA",
+        &sig,
+        &key
+    ));
     assert!(!verify_signature(input.as_bytes(), "Ed25519", &sig, &key));
     assert!(!verify_signature(input.as_bytes(), "HS256", &sig, &key));
-    assert!(!verify_signature(input.as_bytes(), "EdDSA", &sig[..63], &key));
+    assert!(!verify_signature(
+        input.as_bytes(),
+        "EdDSA",
+        &sig[..63],
+        &key
+    ));
 }
 
 #[cfg(feature = "sign")]
@@ -72,6 +90,11 @@ fn a1_seed_gives_the_a1_public_key() {
     let token = key.sign_raw(&serde_json::json!({"alg":"EdDSA"}), &serde_json::json!({}));
     let (signed, sig) = token.rsplit_once('.').unwrap();
     let sig = URL_SAFE_NO_PAD.decode(sig).unwrap();
-    assert!(verify_signature(signed.as_bytes(), "EdDSA", &sig, &key.verifying_key()));
+    assert!(verify_signature(
+        signed.as_bytes(),
+        "EdDSA",
+        &sig,
+        &key.verifying_key()
+    ));
     assert!(input.starts_with(signed.split('.').next().unwrap()));
 }

@@ -1,0 +1,185 @@
+//! Shared state and the router, merged from one router per resource.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use causette_token::keys::KeySet;
+use causette_token::{AccessClaims, Report, Validation};
+use tokio::sync::RwLock;
+use tower_http::trace::TraceLayer;
+
+use crate::answer::Faq;
+use crate::bundle::Bundle;
+use crate::bus::Bus;
+use crate::routes;
+use crate::store::Store;
+
+/// The largest request body accepted (messages are far smaller).
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// Settings fixed at start-up.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `iss` of the tokens: this deployment's public URL.
+    pub issuer: String,
+    /// `aud` of the tokens: this deployment's API.
+    pub audience: String,
+    /// Seconds of clock leeway when verifying tokens.
+    pub leeway_secs: i64,
+    /// Delay between streamed chunks of a built-in answer.
+    pub stream_delay: Duration,
+}
+
+/// Everything a handler may need; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub store: Store,
+    /// Signing and verifying keys.
+    pub keys: Arc<RwLock<KeySet>>,
+    /// Live conversation events.
+    pub bus: Bus,
+    /// The embedded widget bundle.
+    pub bundle: Arc<Bundle>,
+    /// The built-in answerer.
+    pub faq: Arc<Faq>,
+    /// Start-up settings.
+    pub settings: Arc<Settings>,
+    known_origins: Arc<RwLock<(Option<Instant>, HashSet<String>)>>,
+}
+
+impl AppState {
+    /// State over an opened store.
+    pub async fn new(store: Store, settings: Settings) -> anyhow::Result<AppState> {
+        let keys = store.key_set().await?;
+        Ok(AppState {
+            store,
+            keys: Arc::new(RwLock::new(keys)),
+            bus: Bus::default(),
+            bundle: Arc::new(Bundle::load()),
+            faq: Arc::new(Faq::bundled()),
+            settings: Arc::new(settings),
+            known_origins: Arc::default(),
+        })
+    }
+
+    /// The checks every access token must pass here.
+    pub fn validation(&self) -> Validation {
+        Validation::new(&self.settings.issuer, &self.settings.audience)
+            .with_scopes(["chat"])
+            .with_leeway(self.settings.leeway_secs)
+    }
+
+    /// Verifies an access token at the current time.
+    pub async fn verify(&self, token: &str) -> Result<AccessClaims, Report> {
+        self.keys
+            .read()
+            .await
+            .verify(token, &self.validation(), crate::now_unix())
+    }
+
+    /// Whether `origin` is on any site's allowlist (cached for two seconds),
+    /// which decides whether a page may read an error response.
+    async fn origin_known(&self, origin: &str) -> bool {
+        let origin = crate::origin::normalize(origin);
+        {
+            let cache = self.known_origins.read().await;
+            if cache
+                .0
+                .is_some_and(|t| t.elapsed() < Duration::from_secs(2))
+            {
+                return cache.1.contains(&origin);
+            }
+        }
+        let fresh: HashSet<String> = match self.store.all_origins().await {
+            Ok(list) => list.iter().map(|o| crate::origin::normalize(o)).collect(),
+            Err(e) => {
+                tracing::warn!(error = ?e, "cannot load site origins");
+                return false;
+            }
+        };
+        let known = fresh.contains(&origin);
+        *self.known_origins.write().await = (Some(Instant::now()), fresh);
+        known
+    }
+}
+
+/// The whole HTTP service.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(routes::assets::router())
+        .merge(routes::sessions::router())
+        .merge(routes::conversations::router())
+        .merge(routes::diagnose::router())
+        .merge(routes::jwks::router())
+        .layer(middleware::from_fn_with_state(state.clone(), cors))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+const ALLOW_HEADERS: &str = "authorization, content-type, idempotency-key, last-event-id";
+const EXPOSE_HEADERS: &str = "www-authenticate, retry-after";
+
+/// CORS. Preflights cannot know the site (it is in the body or the token),
+/// so they allow the request shape; whether the page may read the answer is
+/// decided on the real response: open resources for everyone, the rest only
+/// for origins some site allows. Handlers enforce each site's own list.
+async fn cors(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let origin = req.headers().get(header::ORIGIN).cloned();
+    let path = req.uri().path().to_owned();
+    let public =
+        path == "/embed.js" || path.starts_with("/widget/") || path.starts_with("/.well-known/");
+    let open = path == "/v1/diagnose";
+    if req.method() == Method::OPTIONS
+        && req
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
+    {
+        let mut res = StatusCode::NO_CONTENT.into_response();
+        let h = res.headers_mut();
+        if let Some(o) = origin {
+            h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, o);
+        }
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("GET, POST, DELETE"),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static(ALLOW_HEADERS),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from_static("600"),
+        );
+        h.insert(header::VARY, HeaderValue::from_static("Origin"));
+        return res;
+    }
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    if public {
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        );
+    } else if let Some(o) = origin {
+        let readable = open || state.origin_known(o.to_str().unwrap_or_default()).await;
+        let h = res.headers_mut();
+        if readable {
+            h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, o);
+            h.insert(
+                header::ACCESS_CONTROL_EXPOSE_HEADERS,
+                HeaderValue::from_static(EXPOSE_HEADERS),
+            );
+        }
+        h.append(header::VARY, HeaderValue::from_static("Origin"));
+    }
+    res
+}

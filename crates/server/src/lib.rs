@@ -1,0 +1,35 @@
+//! The Causette server: issues the widget's short-lived tokens, stores
+//! conversations, streams replies, and answers visitors.
+//!
+//! | module | concern |
+//! |---|---|
+//! | [`cli`] | the `causette` command line |
+//! | [`app`] | shared state and the router, merged from one router per resource |
+//! | [`routes`] | HTTP handlers, one module per resource |
+//! | [`auth`] | bearer tokens and origins, judged by `causette-token` |
+//! | [`store`] | the database (SQLite) and its migrations |
+//! | [`bus`] | live fan-out of conversation events |
+//! | [`answer`] | the built-in answerer |
+//! | [`bundle`] | the widget bundle embedded at build time |
+//! | [`error`] | the one error type every handler returns |
+#![warn(missing_docs)]
+
+pub mod answer;
+pub mod app;
+pub mod auth;
+pub mod bundle;
+pub mod bus;
+pub mod cli;
+pub mod error;
+pub mod origin;
+pub mod routes;
+pub mod store;
+
+/// Seconds since the Unix epoch: the one place the server reads the clock
+/// for token decisions, which take time as an argument.
+pub fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,7 @@
+//! HTTP handlers, one module per resource.
+
+pub mod assets;
+pub mod conversations;
+pub mod diagnose;
+pub mod jwks;
+pub mod sessions;

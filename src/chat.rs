@@ -1,0 +1,332 @@
+//! The transcript as the visitor sees it, and how server events change it.
+//!
+//! Pure data: the UI keeps a [`Transcript`] in a signal and feeds it the
+//! events read from the stream, so the rules (deduplication, streaming
+//! deltas, matching a sent message with its echo) are tested natively.
+
+use serde::Deserialize;
+
+/// Who wrote a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The person chatting on the site.
+    Visitor,
+    /// The answering assistant.
+    Assistant,
+}
+
+/// Where a message stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// Sent by this page, not yet acknowledged.
+    Sending,
+    /// Stored by the server.
+    Sent,
+    /// The server refused it or could not be reached; can be retried.
+    Failed,
+    /// An assistant reply still streaming in.
+    Streaming,
+}
+
+/// One message in the transcript.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatMessage {
+    /// Server id, or the client id while not yet acknowledged.
+    pub id: String,
+    /// Client-generated id of a visitor message (its idempotency key).
+    pub client_id: Option<String>,
+    /// Author.
+    pub role: Role,
+    /// Text (markdown for assistant replies).
+    pub text: String,
+    /// Delivery state.
+    pub delivery: Delivery,
+}
+
+/// A stream event, decoded from its SSE `event` name and JSON `data`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChatEvent {
+    /// A whole stored message (a visitor message, or a finished reply on restore).
+    Message {
+        /// Server id.
+        id: String,
+        /// The client id the sender gave it.
+        client_id: Option<String>,
+        /// Author.
+        role: Role,
+        /// Text.
+        text: String,
+    },
+    /// An assistant reply begins.
+    ReplyStart {
+        /// Server id of the reply.
+        id: String,
+    },
+    /// More text of a streaming reply.
+    ReplyDelta {
+        /// Server id of the reply.
+        id: String,
+        /// The text to append.
+        text: String,
+    },
+    /// A reply is complete; `text` is all of it.
+    ReplyEnd {
+        /// Server id of the reply.
+        id: String,
+        /// The whole reply.
+        text: String,
+    },
+}
+
+#[derive(Deserialize)]
+struct Wire {
+    id: String,
+    #[serde(default)]
+    client_id: Option<String>,
+    #[serde(default)]
+    role: Option<Role>,
+    #[serde(default)]
+    text: String,
+}
+
+impl ChatEvent {
+    /// Decodes an event; unknown names or bad data give `None` (newer
+    /// servers may add events an older widget can ignore).
+    pub fn decode(event: &str, data: &str) -> Option<Self> {
+        let w: Wire = serde_json::from_str(data).ok()?;
+        Some(match event {
+            "message" => ChatEvent::Message {
+                id: w.id,
+                client_id: w.client_id,
+                role: w.role?,
+                text: w.text,
+            },
+            "reply.start" => ChatEvent::ReplyStart { id: w.id },
+            "reply.delta" => ChatEvent::ReplyDelta {
+                id: w.id,
+                text: w.text,
+            },
+            "reply.end" => ChatEvent::ReplyEnd {
+                id: w.id,
+                text: w.text,
+            },
+            _ => return None,
+        })
+    }
+}
+
+/// The ordered list of messages.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Transcript {
+    /// Messages, oldest first.
+    pub messages: Vec<ChatMessage>,
+}
+
+impl Transcript {
+    /// Adds a visitor message typed on this page, before the server has it.
+    pub fn push_local(&mut self, client_id: &str, text: &str) {
+        self.messages.push(ChatMessage {
+            id: client_id.to_owned(),
+            client_id: Some(client_id.to_owned()),
+            role: Role::Visitor,
+            text: text.to_owned(),
+            delivery: Delivery::Sending,
+        });
+    }
+
+    /// Marks a local message as stored (`Some(server id)`) or failed (`None`).
+    pub fn acknowledge(&mut self, client_id: &str, server_id: Option<&str>) {
+        if let Some(m) = self.by_client_id(client_id) {
+            match server_id {
+                Some(id) => {
+                    m.id = id.to_owned();
+                    m.delivery = Delivery::Sent;
+                }
+                None if m.delivery == Delivery::Sending => m.delivery = Delivery::Failed,
+                None => {}
+            }
+        }
+    }
+
+    /// Applies one event from the stream. Applying an event twice changes
+    /// nothing the second time, except deltas, which the stream never repeats.
+    pub fn apply(&mut self, event: ChatEvent) {
+        match event {
+            ChatEvent::Message {
+                id,
+                client_id,
+                role,
+                text,
+            } => {
+                let known = client_id
+                    .as_deref()
+                    .and_then(|c| {
+                        self.messages
+                            .iter()
+                            .position(|m| m.client_id.as_deref() == Some(c))
+                    })
+                    .or_else(|| self.position(&id));
+                match known {
+                    Some(i) => {
+                        let m = &mut self.messages[i];
+                        m.id = id;
+                        m.text = text;
+                        m.delivery = Delivery::Sent;
+                    }
+                    None => self.messages.push(ChatMessage {
+                        id,
+                        client_id,
+                        role,
+                        text,
+                        delivery: Delivery::Sent,
+                    }),
+                }
+            }
+            ChatEvent::ReplyStart { id } => {
+                if self.position(&id).is_none() {
+                    self.messages.push(ChatMessage {
+                        id,
+                        client_id: None,
+                        role: Role::Assistant,
+                        text: String::new(),
+                        delivery: Delivery::Streaming,
+                    });
+                }
+            }
+            ChatEvent::ReplyDelta { id, text } => {
+                let i = match self.position(&id) {
+                    Some(i) => i,
+                    None => {
+                        self.apply(ChatEvent::ReplyStart { id: id.clone() });
+                        self.messages.len() - 1
+                    }
+                };
+                let m = &mut self.messages[i];
+                if m.delivery == Delivery::Streaming {
+                    m.text.push_str(&text);
+                }
+            }
+            ChatEvent::ReplyEnd { id, text } => match self.position(&id) {
+                Some(i) => {
+                    let m = &mut self.messages[i];
+                    m.text = text;
+                    m.delivery = Delivery::Sent;
+                }
+                None => self.messages.push(ChatMessage {
+                    id,
+                    client_id: None,
+                    role: Role::Assistant,
+                    text,
+                    delivery: Delivery::Sent,
+                }),
+            },
+        }
+    }
+
+    /// Whether an assistant reply is still streaming.
+    pub fn is_streaming(&self) -> bool {
+        self.messages
+            .iter()
+            .any(|m| m.delivery == Delivery::Streaming)
+    }
+
+    fn position(&self, id: &str) -> Option<usize> {
+        self.messages.iter().position(|m| m.id == id)
+    }
+
+    fn by_client_id(&mut self, client_id: &str) -> Option<&mut ChatMessage> {
+        self.messages
+            .iter_mut()
+            .find(|m| m.client_id.as_deref() == Some(client_id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(name: &str, data: &str) -> ChatEvent {
+        ChatEvent::decode(name, data).expect("decodes")
+    }
+
+    #[test]
+    fn local_message_is_matched_with_its_echo() {
+        let mut t = Transcript::default();
+        t.push_local("c1", "hello");
+        t.apply(ev(
+            "message",
+            r#"{"id":"m1","client_id":"c1","role":"visitor","text":"hello"}"#,
+        ));
+        assert_eq!(t.messages.len(), 1);
+        assert_eq!(t.messages[0].id, "m1");
+        assert_eq!(t.messages[0].delivery, Delivery::Sent);
+    }
+
+    #[test]
+    fn echo_before_acknowledgement_and_ack_after() {
+        let mut t = Transcript::default();
+        t.push_local("c1", "hi");
+        t.apply(ev(
+            "message",
+            r#"{"id":"m1","client_id":"c1","role":"visitor","text":"hi"}"#,
+        ));
+        t.acknowledge("c1", None); // a late failure report does not undo a stored message
+        assert_eq!(t.messages[0].delivery, Delivery::Sent);
+    }
+
+    #[test]
+    fn failed_send_is_marked() {
+        let mut t = Transcript::default();
+        t.push_local("c1", "hi");
+        t.acknowledge("c1", None);
+        assert_eq!(t.messages[0].delivery, Delivery::Failed);
+        t.acknowledge("c1", Some("m9"));
+        assert_eq!(t.messages[0].delivery, Delivery::Sent);
+        assert_eq!(t.messages[0].id, "m9");
+    }
+
+    #[test]
+    fn reply_streams_then_ends_with_full_text() {
+        let mut t = Transcript::default();
+        t.apply(ev("reply.start", r#"{"id":"r1"}"#));
+        t.apply(ev("reply.delta", r#"{"id":"r1","text":"Hel"}"#));
+        assert!(t.is_streaming());
+        t.apply(ev("reply.delta", r#"{"id":"r1","text":"lo"}"#));
+        assert_eq!(t.messages[0].text, "Hello");
+        t.apply(ev("reply.end", r#"{"id":"r1","text":"Hello!"}"#));
+        assert_eq!(t.messages[0].text, "Hello!");
+        assert!(!t.is_streaming());
+        // A delta arriving after the end (never sent by the server) cannot corrupt it.
+        t.apply(ev("reply.delta", r#"{"id":"r1","text":"xx"}"#));
+        assert_eq!(t.messages[0].text, "Hello!");
+    }
+
+    #[test]
+    fn duplicate_whole_messages_are_not_repeated() {
+        let mut t = Transcript::default();
+        let m = r#"{"id":"m1","role":"assistant","text":"a"}"#;
+        t.apply(ev("message", m));
+        t.apply(ev("message", m));
+        t.apply(ev("reply.start", r#"{"id":"m1"}"#));
+        assert_eq!(t.messages.len(), 1);
+    }
+
+    #[test]
+    fn delta_without_start_opens_the_reply() {
+        let mut t = Transcript::default();
+        t.apply(ev("reply.delta", r#"{"id":"r1","text":"x"}"#));
+        assert_eq!(t.messages[0].text, "x");
+        assert_eq!(t.messages[0].role, Role::Assistant);
+    }
+
+    #[test]
+    fn unknown_or_bad_events_are_ignored() {
+        assert_eq!(ChatEvent::decode("typing", r#"{"id":"x"}"#), None);
+        assert_eq!(ChatEvent::decode("message", "not json"), None);
+        assert_eq!(
+            ChatEvent::decode("message", r#"{"id":"x","text":"no role"}"#),
+            None
+        );
+    }
+}

@@ -1,0 +1,52 @@
+use leptos::prelude::*;
+
+use crate::chat::{ChatMessage, Delivery, Role};
+use crate::i18n::{t, Locale, Text};
+use crate::session::ChatSession;
+
+/// The conversation, oldest first, with the greeting on top.
+#[component]
+pub fn MessageList() -> impl IntoView {
+    let session = expect_context::<ChatSession>();
+    let locale = expect_context::<Locale>();
+    let list = NodeRef::<leptos::html::Ol>::new();
+    // Keep the newest message in view as replies stream in.
+    Effect::new(move |_| {
+        session.transcript.track();
+        if let Some(el) = list.get() {
+            el.set_scroll_top(el.scroll_height());
+        }
+    });
+    view! {
+        <ol class="messages" node_ref=list aria-label=t(locale, Text::Messages)>
+            <li class="message assistant greeting">{t(locale, Text::Greeting)}</li>
+            <For
+                each=move || session.transcript.with(|t| t.messages.clone())
+                key=|m| (m.id.clone(), m.text.len(), m.delivery as u8)
+                children=move |m| view! { <Message message=m /> }
+            />
+        </ol>
+    }
+}
+
+/// One message bubble.
+#[component]
+fn Message(message: ChatMessage) -> impl IntoView {
+    let locale = expect_context::<Locale>();
+    let role = match message.role {
+        Role::Visitor => "visitor",
+        Role::Assistant => "assistant",
+    };
+    let (state, note) = match message.delivery {
+        Delivery::Sending => ("sending", Some(t(locale, Text::Sending))),
+        Delivery::Failed => ("failed", Some(t(locale, Text::SendFailed))),
+        Delivery::Streaming => ("streaming", None),
+        Delivery::Sent => ("sent", None),
+    };
+    view! {
+        <li class=format!("message {role} {state}") data-id=message.id.clone()>
+            <span class="text">{message.text}</span>
+            {note.map(|n| view! { <span class="note">{n}</span> })}
+        </li>
+    }
+}
