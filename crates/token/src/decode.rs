@@ -2,10 +2,8 @@
 //!
 //! This is what the widget uses to read `exp` and `scope` from its own token,
 //! and what `causette doctor` shows before verification. Nothing decoded here
-//! is trustworthy until [`verify`](crate::verify) says so.
+//! is trustworthy until verification (`verify`, feature `verify`) says so.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use serde_json::Value;
 
 use crate::claims::AccessClaims;
@@ -91,13 +89,13 @@ pub fn decode_unverified(token: &str) -> Result<DecodedToken, Report> {
     }
     let (h64, p64, s64) = (parts[0], parts[1], parts[2]);
 
-    let header_bytes = b64(h64, "header")?;
-    let raw: Value = serde_json::from_slice(&header_bytes)
+    let header_text = utf8(b64(h64, "header")?, "header")?;
+    let raw: Value = serde_json::from_str(&header_text)
         .map_err(|e| malformed(format!("the header is not JSON: {e}")))?;
     let header = parse_header(raw).map_err(malformed)?;
 
-    let payload = b64(p64, "payload")?;
-    let claims_json: Value = serde_json::from_slice(&payload)
+    let payload = utf8(b64(p64, "payload")?, "claims")?;
+    let claims_json: Value = serde_json::from_str(&payload)
         .map_err(|e| malformed(format!("the claims are not JSON: {e}")))?;
     if !claims_json.is_object() {
         return Err(malformed("the claims are not a JSON object".into()));
@@ -116,7 +114,7 @@ pub fn decode_unverified(token: &str) -> Result<DecodedToken, Report> {
 }
 
 fn b64(part: &str, what: &str) -> Result<Vec<u8>, Report> {
-    URL_SAFE_NO_PAD.decode(part).map_err(|e| {
+    crate::b64::decode(part).map_err(|e| {
         let hint = if part.contains(['+', '/', '=']) {
             " (it looks like standard base64 or padded; JWS uses unpadded base64url)"
         } else {
@@ -125,6 +123,18 @@ fn b64(part: &str, what: &str) -> Result<Vec<u8>, Report> {
         Report::single(
             Code::Malformed,
             format!("the {what} is not base64url: {e}{hint}"),
+        )
+    })
+}
+
+/// JSON text must be UTF-8 (RFC 8259 §8.1). Parsing from `&str` rather than
+/// bytes also lets the widget share serde_json's `str` parser with its own
+/// JSON handling instead of carrying a second one.
+fn utf8(bytes: Vec<u8>, what: &str) -> Result<String, Report> {
+    String::from_utf8(bytes).map_err(|_| {
+        Report::single(
+            Code::Malformed,
+            format!("the {what} is not JSON: it is not UTF-8 text"),
         )
     })
 }
@@ -168,6 +178,8 @@ fn parse_header(raw: Value) -> Result<Header, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
 
     fn enc(s: &str) -> String {
         URL_SAFE_NO_PAD.encode(s)
@@ -219,6 +231,11 @@ mod tests {
             token(r#"{"alg":"x","crit":"b64"}"#, "{}"),
             token(r#"{"alg":"EdDSA"}"#, "not json"),
             token(r#"{"alg":"EdDSA"}"#, "[]"),
+            format!(
+                "{}.{}.",
+                enc(r#"{"alg":"EdDSA"}"#),
+                URL_SAFE_NO_PAD.encode([0xff, 0xfe])
+            ),
             "x".repeat(MAX_TOKEN_LEN + 1),
         ];
         for t in cases {

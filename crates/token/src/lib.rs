@@ -11,8 +11,8 @@
 //! | feature | default | what it adds |
 //! |---|---|---|
 //! | *(none)* | — | [`claims`], [`decode`] (unverified), [`validation`] (claim checks), [`diagnosis`], [`report`], [`wire`] (RFC 6750 both ways), [`challenge`], [`time`]. Builds for `wasm32-unknown-unknown`; no cryptography. |
-//! | `verify` | yes | [`verify`](mod@verify) and verifying keys / JWKS in [`keys`]: EdDSA (Ed25519) via `jwt-compact` and `ed25519-compact`. |
-//! | `sign` | yes | Implies `verify`. [`keys::SigningKey`] (generation from OS randomness, seeds) and [`keys::KeySet`] (rotation, JWKS publishing). |
+//! | `verify` | yes | `verify` and verifying keys / JWKS in `keys`: EdDSA (Ed25519) via `jwt-compact` and `ed25519-compact`. |
+//! | `sign` | yes | Implies `verify`. `keys::SigningKey` (generation from OS randomness, seeds) and `keys::KeySet` (rotation, JWKS publishing). |
 //! | `doctor-algs` | no | Implies `verify`. ES256, RS256/384/512, PS256/384/512 and HS256/384/512 verification and `EC`/`RSA` JWKS keys, for checking other issuers' tokens. |
 //!
 //! The widget depends on this crate with `default-features = false`; see the
@@ -61,6 +61,7 @@
 // error path, read field by field; boxing it would only add noise for callers.
 #![allow(clippy::result_large_err)]
 
+mod b64;
 pub mod challenge;
 pub mod claims;
 pub mod decode;

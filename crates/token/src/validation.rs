@@ -3,7 +3,7 @@
 //! The checks need no cryptography, so they are available without features:
 //! the widget can ask "is my token still good?" and the doctor can show what
 //! *would* be wrong with claims whose signature it could not check. Only
-//! [`verify`](crate::verify) makes the answer trustworthy.
+//! verification (`verify`, feature `verify`) makes the answer trustworthy.
 
 use serde_json::Value;
 
