@@ -37,6 +37,10 @@ pub struct ServeArgs {
     /// to http://ADDR.
     #[arg(long, env = "CAUSETTE_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Another origin allowed to host the demo site's widget (repeatable),
+    /// e.g. your local development site.
+    #[arg(long = "demo-origin", value_name = "ORIGIN")]
+    pub demo_origins: Vec<String>,
     /// Milliseconds between streamed chunks of a built-in answer.
     #[arg(long, default_value_t = 30, hide = true)]
     pub stream_delay_ms: u64,
@@ -101,6 +105,11 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // The demo site lets the bundled demo page chat out of the box.
     let mut origins = local_origins(args.addr);
     origins.push(crate::origin::normalize(&issuer));
+    origins.extend(
+        args.demo_origins
+            .iter()
+            .map(|o| crate::origin::normalize(o)),
+    );
     let demo = store.ensure_site("demo", "Causette demo", &origins).await?;
     let settings = Settings {
         audience: format!("{issuer}/v1"),

@@ -20,7 +20,20 @@ pub fn router() -> Router<AppState> {
         .route("/", get(|| async { Html(DEMO_PAGE) }))
         .route("/demo/hostile", get(|| async { Html(HOSTILE_PAGE) }))
         .route("/embed.js", get(embed_js))
+        .route("/favicon.ico", get(favicon))
         .route("/widget/{hash}/{file}", get(widget_file))
+}
+
+const FAVICON: &str = "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 24 24'><path fill='#4f46e5' d='M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z'/></svg>";
+
+async fn favicon() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        FAVICON,
+    )
 }
 
 /// The loader, pointing at the current bundle. Short cache plus ETag, so a

@@ -1,0 +1,386 @@
+//! What the end-to-end tests stand on: the real `causette` server on a free
+//! port with a fresh data directory, chromedriver driving headless
+//! Chromium, and a tiny static host for pages on other origins.
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::net::TcpListener as StdListener;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::process::{Child, Command};
+
+/// How long a test waits for something it expects to happen.
+pub const PATIENCE: Duration = Duration::from_secs(20);
+
+/// A free TCP port on the loopback interface.
+pub fn free_port() -> u16 {
+    StdListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The `causette` binary: `CAUSETTE_BIN`, or the debug build in target/.
+pub fn causette_bin() -> PathBuf {
+    if let Some(p) = std::env::var_os("CAUSETTE_BIN") {
+        return PathBuf::from(p);
+    }
+    let p = workspace_root().join("target/debug/causette");
+    assert!(
+        p.exists(),
+        "{} is missing: run `cargo xtask test` (it builds the widget and the server first)",
+        p.display()
+    );
+    p
+}
+
+/// A running `causette serve`.
+pub struct Server {
+    child: Option<Child>,
+    /// The port it listens on (kept across restarts).
+    pub port: u16,
+    data: tempfile::TempDir,
+    extra: Vec<String>,
+}
+
+impl Server {
+    /// Starts a server with a fresh data directory; `extra` args are passed
+    /// to `causette serve`.
+    pub async fn start(extra: &[&str]) -> Server {
+        let mut s = Server {
+            child: None,
+            port: free_port(),
+            data: tempfile::tempdir().expect("temp dir"),
+            extra: extra.iter().map(|s| s.to_string()).collect(),
+        };
+        s.spawn().await;
+        s
+    }
+
+    async fn spawn(&mut self) {
+        let child = Command::new(causette_bin())
+            .arg("serve")
+            .arg("--addr")
+            .arg(format!("127.0.0.1:{}", self.port))
+            .arg("--data")
+            .arg(self.data.path())
+            .args(&self.extra)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start causette serve");
+        self.child = Some(child);
+        let url = format!("{}/v1/diagnose", self.url());
+        wait_for("the server to listen", || async {
+            reqwest::get(&url)
+                .await
+                .map(|r| r.status().is_success())
+                .unwrap_or(false)
+        })
+        .await;
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &Path {
+        self.data.path()
+    }
+
+    /// Kills the server (no graceful shutdown, like a crash).
+    pub async fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill().await;
+            let _ = c.wait().await;
+        }
+    }
+
+    /// Kills and starts the server again on the same port and data.
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        self.spawn().await;
+    }
+}
+
+/// Polls `check` until it returns true, or panics after [`PATIENCE`].
+pub async fn wait_for<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let start = Instant::now();
+    loop {
+        if check().await {
+            return;
+        }
+        assert!(start.elapsed() < PATIENCE, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A static page served on its own origin (another port), for host pages
+/// the server does not know.
+pub struct StaticSite {
+    /// The port.
+    pub port: u16,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl StaticSite {
+    /// Serves `html` at every path.
+    pub async fn serve(html: String) -> StaticSite {
+        Self::serve_on(0, html).await
+    }
+
+    /// Serves `html` on a given port (0 for any).
+    pub async fn serve_on(port: u16, html: String) -> StaticSite {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .expect("bind");
+        let port = listener.local_addr().unwrap().port();
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((mut sock, _)) = listener.accept().await else {
+                    return;
+                };
+                let html = html.clone();
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 8192];
+                    let _ = sock.read(&mut buf).await;
+                    let head = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                        html.len()
+                    );
+                    let _ = sock.write_all(head.as_bytes()).await;
+                    let _ = sock.write_all(html.as_bytes()).await;
+                    let _ = sock.shutdown().await;
+                });
+            }
+        });
+        StaticSite { port, task }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for StaticSite {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// A host page embedding the widget from `server` with `site`, plus
+/// optional extra markup in the head.
+pub fn host_page(server: &str, site: &str, head: &str) -> String {
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>host</title>{head}</head>\
+         <body><p>Host page</p><script async src=\"{server}/embed.js\" data-site=\"{site}\"></script></body></html>"
+    )
+}
+
+/// Headless Chromium through chromedriver.
+pub struct Browser {
+    /// The WebDriver client.
+    pub client: Client,
+    driver: Child,
+    driver_port: u16,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    /// Starts chromedriver and a fresh Chromium profile.
+    pub async fn start() -> Browser {
+        let driver_bin =
+            std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let driver_port = free_port();
+        let driver = Command::new(&driver_bin)
+            .arg(format!("--port={driver_port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {driver_bin}: {e} (run `cargo xtask setup`)"));
+        let url = format!("http://127.0.0.1:{driver_port}/status");
+        wait_for("chromedriver", || async {
+            reqwest::get(&url)
+                .await
+                .map(|r| r.status().is_success())
+                .unwrap_or(false)
+        })
+        .await;
+        let profile = tempfile::tempdir().expect("profile dir");
+        let caps = json!({
+            "browserName": "chrome",
+            "goog:loggingPrefs": { "browser": "ALL" },
+            "goog:chromeOptions": {
+                "binary": chromium,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync",
+                    "--disable-dev-shm-usage", "--window-size=1280,800",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ]
+            }
+        });
+        let caps = match caps {
+            Value::Object(m) => m,
+            _ => unreachable!(),
+        };
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let client = ClientBuilder::new(connector)
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{driver_port}"))
+            .await
+            .expect("a WebDriver session");
+        Browser {
+            client,
+            driver,
+            driver_port,
+            _profile: profile,
+        }
+    }
+
+    /// Opens a page.
+    pub async fn goto(&self, url: &str) {
+        self.client.goto(url).await.expect("navigate");
+    }
+
+    /// The widget host's shadow root, waiting for the loader to create it.
+    pub async fn shadow(&self) -> fantoccini::elements::ShadowRoot {
+        let host = self
+            .client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css("causette-widget"))
+            .await
+            .expect("the causette-widget host element");
+        host.shadow_root().await.expect("an open shadow root")
+    }
+
+    /// An element inside the widget's shadow root, waiting for it.
+    pub async fn widget(&self, css: &str) -> Element {
+        let start = Instant::now();
+        loop {
+            if let Ok(e) = self.shadow().await.find(Locator::Css(css)).await {
+                return e;
+            }
+            assert!(
+                start.elapsed() < PATIENCE,
+                "timed out waiting for `{css}` in the widget"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Runs JavaScript in the page and returns its result.
+    pub async fn js(&self, script: &str) -> Value {
+        self.client
+            .execute(script, vec![])
+            .await
+            .expect("script runs")
+    }
+
+    /// Text of elements matching `css` in the shadow root.
+    pub async fn widget_texts(&self, css: &str) -> Vec<String> {
+        let script = format!(
+            "const h = document.querySelector('causette-widget'); \
+             if (!h || !h.shadowRoot) return []; \
+             return [...h.shadowRoot.querySelectorAll({css:?})].map(e => e.textContent);"
+        );
+        match self.js(&script).await {
+            Value::Array(a) => a
+                .into_iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+            _ => vec![],
+        }
+    }
+
+    /// Waits until some element matching `css` has text satisfying `pred`;
+    /// returns that text.
+    pub async fn wait_text(&self, css: &str, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            if let Some(t) = self.widget_texts(css).await.into_iter().find(|t| pred(t)) {
+                return t;
+            }
+            assert!(
+                start.elapsed() < PATIENCE,
+                "timed out waiting for {what}; `{css}` shows {:?}",
+                self.widget_texts(css).await
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Opens the panel and sends `text` with the Enter key.
+    pub async fn ask(&self, text: &str) {
+        let input = self.widget(".composer .input").await;
+        wait_for("the composer to be visible", || async {
+            input.is_displayed().await.unwrap_or(false)
+        })
+        .await;
+        input.send_keys(text).await.expect("type");
+        input.send_keys("\u{E007}").await.expect("press Enter");
+    }
+
+    /// The browser console messages so far (drained), as (level, message).
+    pub async fn console(&self) -> Vec<(String, String)> {
+        let sid = self
+            .client
+            .session_id()
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        let url = format!("http://127.0.0.1:{}/session/{sid}/se/log", self.driver_port);
+        let res: Value = reqwest::Client::new()
+            .post(url)
+            .json(&json!({"type": "browser"}))
+            .send()
+            .await
+            .expect("log request")
+            .json()
+            .await
+            .expect("log json");
+        res["value"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|e| {
+                        (
+                            e["level"].as_str().unwrap_or_default().to_owned(),
+                            e["message"].as_str().unwrap_or_default().to_owned(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Ends the browser session.
+    pub async fn close(self) {
+        let _ = self.client.close().await;
+        drop(self.driver);
+    }
+}
