@@ -2,7 +2,7 @@
 //! failure, with a timing summary.
 
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context, Result};
@@ -11,40 +11,17 @@ use crate::cmd::Cmd;
 use crate::project::{self, CHROMEDRIVER, CHROMIUM};
 use crate::{build, setup};
 
-struct Step {
-    name: &'static str,
-    run: fn() -> Result<()>,
-}
+type Step = (&'static str, fn() -> Result<()>);
 
+/// The steps, in order; each one's name appears in the summary and errors.
 const STEPS: &[Step] = &[
-    Step {
-        name: "setup",
-        run: setup::run,
-    },
-    Step {
-        name: "build",
-        run: build::build,
-    },
-    Step {
-        name: "fmt",
-        run: fmt,
-    },
-    Step {
-        name: "clippy",
-        run: clippy,
-    },
-    Step {
-        name: "native tests",
-        run: native_tests,
-    },
-    Step {
-        name: "wasm tests (headless Chromium)",
-        run: wasm_tests,
-    },
-    Step {
-        name: "end-to-end tests",
-        run: end_to_end_tests,
-    },
+    ("setup", setup::run),
+    ("build", build::build),
+    ("fmt", fmt),
+    ("clippy", clippy),
+    ("native tests", native_tests),
+    ("wasm tests (headless Chromium)", wasm_tests),
+    ("end-to-end tests", end_to_end_tests),
 ];
 
 enum Outcome {
@@ -55,17 +32,17 @@ enum Outcome {
 
 pub fn run() -> Result<()> {
     let mut outcomes: Vec<Outcome> = STEPS.iter().map(|_| Outcome::NotRun).collect();
-    for (i, step) in STEPS.iter().enumerate() {
-        println!("\n━━ [{}/{}] {} ━━", i + 1, STEPS.len(), step.name);
+    for (i, (name, step)) in STEPS.iter().enumerate() {
+        println!("\n━━ [{}/{}] {name} ━━", i + 1, STEPS.len());
         let started = Instant::now();
-        let result = (step.run)();
+        let result = step();
         let took = started.elapsed();
         match result {
             Ok(()) => outcomes[i] = Outcome::Passed(took),
             Err(err) => {
                 outcomes[i] = Outcome::Failed(took);
                 print!("\n{}", summary(&outcomes));
-                return Err(err.context(format!("test step `{}` failed", step.name)));
+                return Err(err.context(format!("test step `{name}` failed")));
             }
         }
     }
@@ -75,11 +52,11 @@ pub fn run() -> Result<()> {
 }
 
 fn summary(outcomes: &[Outcome]) -> String {
-    let width = STEPS.iter().map(|s| s.name.len()).max().unwrap_or(0);
+    let width = STEPS.iter().map(|(name, _)| name.len()).max().unwrap_or(0);
     let mut out = format!("{:<width$}  {:<7}  {:>9}\n", "step", "result", "time");
     out.push_str(&format!("{}\n", "-".repeat(width + 20)));
     let mut total = Duration::ZERO;
-    for (step, outcome) in STEPS.iter().zip(outcomes) {
+    for ((name, _), outcome) in STEPS.iter().zip(outcomes) {
         let (result, time) = match outcome {
             Outcome::Passed(d) => ("ok", Some(*d)),
             Outcome::Failed(d) => ("FAILED", Some(*d)),
@@ -87,10 +64,7 @@ fn summary(outcomes: &[Outcome]) -> String {
         };
         total += time.unwrap_or_default();
         let time = time.map(format_duration).unwrap_or_else(|| "-".to_owned());
-        out.push_str(&format!(
-            "{:<width$}  {:<7}  {:>9}\n",
-            step.name, result, time
-        ));
+        out.push_str(&format!("{name:<width$}  {result:<7}  {time:>9}\n"));
     }
     out.push_str(&format!("{}\n", "-".repeat(width + 20)));
     out.push_str(&format!(
@@ -167,7 +141,7 @@ fn write_webdriver_json() -> Result<PathBuf> {
     Ok(path)
 }
 
-fn wasm_test(package_args: &[&str], webdriver_json: &PathBuf) -> Result<()> {
+fn wasm_test(package_args: &[&str], webdriver_json: &Path) -> Result<()> {
     Cmd::new("cargo")
         .args(["test", "--target", "wasm32-unknown-unknown"])
         .args(package_args)
