@@ -259,6 +259,20 @@ mod tests {
     }
 
     #[test]
+    fn deep_nesting_is_refused_without_overflowing_the_stack() {
+        let deep = "[".repeat(MAX_TOKEN_LEN / 2);
+        let r = decode_unverified(&token(&deep, "{}")).unwrap_err();
+        assert_eq!(r.code(), Code::Malformed);
+        let claims = format!("{{\"a\":{}", "{\"a\":".repeat(2000));
+        let r = decode_unverified(&token(r#"{"alg":"EdDSA"}"#, &claims)).unwrap_err();
+        assert!(
+            r.detail().starts_with("the claims are not JSON"),
+            "{}",
+            r.detail()
+        );
+    }
+
+    #[test]
     fn empty_signature_is_allowed_here() {
         let d = decode_unverified(&format!("{}.{}.", enc(r#"{"alg":"none"}"#), enc("{}"))).unwrap();
         assert!(d.signature.is_empty());
