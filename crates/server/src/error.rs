@@ -2,6 +2,7 @@
 //! `causette-token` diagnosis and are answered in its RFC 6750 shape;
 //! internal failures are logged in full and answered without details.
 
+use axum::extract::rejection::JsonRejection;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -23,6 +24,9 @@ pub enum ApiError {
     /// The request itself is wrong (bad JSON, missing field, too long).
     #[error("invalid request: {0}")]
     InvalidRequest(String),
+    /// The request body is larger than the server accepts.
+    #[error("payload too large")]
+    TooLarge,
     /// No such resource.
     #[error("not found: {0}")]
     NotFound(&'static str),
@@ -76,6 +80,12 @@ impl IntoResponse for ApiError {
                 Json(json!({"error": "invalid_request", "reason": "invalid_request", "detail": detail})),
             )
                 .into_response(),
+            ApiError::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                Json(json!({"error": "invalid_request", "reason": "payload_too_large",
+                    "detail": format!("the request body is over {} bytes", crate::app::BODY_LIMIT)})),
+            )
+                .into_response(),
             ApiError::NotFound(what) => (
                 StatusCode::NOT_FOUND,
                 Json(json!({"error": "not_found", "reason": "not_found", "detail": format!("no such {what}")})),
@@ -88,5 +98,15 @@ impl IntoResponse for ApiError {
                 (StatusCode::INTERNAL_SERVER_ERROR, Json(r.body)).into_response()
             }
         }
+    }
+}
+
+/// The body of a JSON request, or a clear error: 400 for bad JSON, 422 for
+/// the wrong shape, 413 when too large.
+pub fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+    match body {
+        Ok(Json(v)) => Ok(v),
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::TooLarge),
+        Err(e) => Err(ApiError::InvalidRequest(e.body_text())),
     }
 }

@@ -61,7 +61,7 @@ async fn send(
     body: Result<Json<NewMessage>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Message>), ApiError> {
     own(&visitor, &id)?;
-    let Json(msg) = body.map_err(|e| ApiError::InvalidRequest(e.body_text()))?;
+    let msg = crate::error::json_body(body)?;
     let text = msg.text.trim();
     if text.is_empty() {
         return Err(ApiError::InvalidRequest("the message is empty".into()));

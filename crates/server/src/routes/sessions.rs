@@ -55,7 +55,7 @@ async fn create(
     headers: HeaderMap,
     body: Result<Json<NewSessionRequest>, JsonRejection>,
 ) -> Result<(StatusCode, Json<SessionResponse>), ApiError> {
-    let Json(req) = body.map_err(|e| ApiError::InvalidRequest(e.body_text()))?;
+    let req = crate::error::json_body(body)?;
     let site = state
         .store
         .site(req.site_key.trim())

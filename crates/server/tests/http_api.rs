@@ -1,0 +1,412 @@
+//! The HTTP API against the real `causette serve` binary.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tokio::process::{Child, Command};
+
+struct Server {
+    _child: Child,
+    url: String,
+    _data: tempfile::TempDir,
+}
+
+impl Server {
+    async fn start() -> Server {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let data = tempfile::tempdir().unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_causette"))
+            .args([
+                "serve",
+                "--addr",
+                &format!("127.0.0.1:{port}"),
+                "--stream-delay-ms",
+                "1",
+                "--data",
+            ])
+            .arg(data.path())
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("causette serve starts");
+        let url = format!("http://127.0.0.1:{port}");
+        for _ in 0..200 {
+            if reqwest::get(format!("{url}/v1/diagnose")).await.is_ok() {
+                return Server {
+                    _child: child,
+                    url,
+                    _data: data,
+                };
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the server did not start");
+    }
+
+    fn origin(&self) -> String {
+        self.url.clone()
+    }
+
+    async fn post_session(
+        &self,
+        origin: Option<&str>,
+        body: &str,
+    ) -> (u16, reqwest::header::HeaderMap, Value) {
+        let mut req = reqwest::Client::new()
+            .post(format!("{}/v1/sessions", self.url))
+            .header("content-type", "application/json")
+            .body(body.to_owned());
+        if let Some(o) = origin {
+            req = req.header("origin", o);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let body = res.json().await.unwrap_or(Value::Null);
+        (status, headers, body)
+    }
+
+    async fn session(&self) -> (String, String) {
+        let (status, _, body) = self
+            .post_session(Some(&self.origin()), r#"{"site_key":"demo"}"#)
+            .await;
+        assert_eq!(status, 201, "{body}");
+        (
+            body["access_token"].as_str().unwrap().to_owned(),
+            body["conversation_id"].as_str().unwrap().to_owned(),
+        )
+    }
+}
+
+fn assert_error(status: u16, body: &Value, want_status: u16, reason: &str) {
+    assert_eq!(status, want_status, "{body}");
+    assert_eq!(body["reason"], reason, "{body}");
+    assert!(body["error"].is_string(), "{body}");
+    assert!(
+        body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+        "a detail says what is wrong: {body}"
+    );
+}
+
+#[tokio::test]
+async fn a_session_is_created_for_an_allowed_origin() {
+    let s = Server::start().await;
+    let (status, headers, body) = s
+        .post_session(Some(&s.origin()), r#"{"site_key":"demo"}"#)
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["access_token"].as_str().unwrap().split('.').count(), 3);
+    assert_eq!(body["expires_in"], 300);
+    assert!(body["server_time"].as_i64().unwrap() > 1_700_000_000);
+    assert_eq!(
+        headers["access-control-allow-origin"].to_str().unwrap(),
+        s.origin()
+    );
+}
+
+#[tokio::test]
+async fn unknown_site_key_is_a_clear_404() {
+    let s = Server::start().await;
+    let (status, _, body) = s
+        .post_session(Some(&s.origin()), r#"{"site_key":"nope"}"#)
+        .await;
+    assert_error(status, &body, 404, "unknown_site");
+}
+
+#[tokio::test]
+async fn disallowed_origin_is_refused_and_cannot_read_the_answer() {
+    let s = Server::start().await;
+    let (status, headers, body) = s
+        .post_session(Some("https://evil.example"), r#"{"site_key":"demo"}"#)
+        .await;
+    assert_error(status, &body, 403, "origin_not_allowed");
+    assert!(headers.get("access-control-allow-origin").is_none());
+}
+
+#[tokio::test]
+async fn missing_origin_is_refused() {
+    let s = Server::start().await;
+    let (status, _, body) = s.post_session(None, r#"{"site_key":"demo"}"#).await;
+    assert_error(status, &body, 403, "origin_not_allowed");
+    assert!(body["detail"].as_str().unwrap().contains("Origin"));
+}
+
+#[tokio::test]
+async fn malformed_bodies_are_clear_400s() {
+    let s = Server::start().await;
+    for body in [
+        r#"{"site_key":"#,
+        "not json",
+        "{}",
+        r#"{"site_key": 7}"#,
+        "[]",
+    ] {
+        let (status, _, res) = s.post_session(Some(&s.origin()), body).await;
+        assert_error(
+            status,
+            &res,
+            if body == "not json" { 400 } else { status },
+            "invalid_request",
+        );
+        assert!((400..500).contains(&status), "{body} → {status}");
+    }
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused() {
+    let s = Server::start().await;
+    let huge = format!(r#"{{"site_key":"{}"}}"#, "x".repeat(200_000));
+    let (status, _, _) = s.post_session(Some(&s.origin()), &huge).await;
+    assert_eq!(status, 413);
+}
+
+#[tokio::test]
+async fn token_calls_without_credentials_get_rfc6750_answers() {
+    let s = Server::start().await;
+    let (_, cid) = s.session().await;
+    let c = reqwest::Client::new();
+    let res = c
+        .post(format!("{}/v1/conversations/{cid}/messages", s.url))
+        .json(&json!({"text": "hi"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    assert_eq!(res.headers()["www-authenticate"], "Bearer");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["reason"], "missing_credentials");
+
+    let res = c
+        .get(format!("{}/v1/conversations/{cid}", s.url))
+        .bearer_auth("not-a-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    let challenge = res.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        challenge.contains(r#"error="invalid_token""#),
+        "{challenge}"
+    );
+    assert!(
+        challenge.contains(r#"error_description="malformed""#),
+        "{challenge}"
+    );
+}
+
+#[tokio::test]
+async fn tokens_in_urls_are_refused() {
+    let s = Server::start().await;
+    let (token, cid) = s.session().await;
+    let res = reqwest::get(format!(
+        "{}/v1/conversations/{cid}?access_token={token}",
+        s.url
+    ))
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 400);
+    let body: Value = res.json().await.unwrap();
+    assert!(body["detail"].as_str().unwrap().contains("URL"));
+}
+
+#[tokio::test]
+async fn another_conversation_is_out_of_scope() {
+    let s = Server::start().await;
+    let (token, _) = s.session().await;
+    let (_, other) = s.session().await;
+    let res = reqwest::Client::new()
+        .get(format!("{}/v1/conversations/{other}", s.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["reason"], "insufficient_scope");
+}
+
+#[tokio::test]
+async fn a_retried_send_is_stored_once_and_answered_once() {
+    let s = Server::start().await;
+    let (token, cid) = s.session().await;
+    let c = reqwest::Client::new();
+    let send = || {
+        c.post(format!("{}/v1/conversations/{cid}/messages", s.url))
+            .bearer_auth(&token)
+            .header("idempotency-key", "k-1")
+            .json(&json!({"text": "How do I add the widget?"}))
+            .send()
+    };
+    let first = send().await.unwrap();
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
+    let again = send().await.unwrap();
+    assert_eq!(again.status(), 200);
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(first["id"], again["id"]);
+
+    // Wait for the answer, then check the transcript.
+    let mut messages = Vec::new();
+    for _ in 0..100 {
+        let t: Value = c
+            .get(format!("{}/v1/conversations/{cid}", s.url))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        messages = t["messages"].as_array().unwrap().clone();
+        if messages.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let roles: Vec<&str> = messages
+        .iter()
+        .map(|m| m["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, ["visitor", "assistant"]);
+    assert!(messages[1]["text"].as_str().unwrap().contains("embed.js"));
+}
+
+#[tokio::test]
+async fn messages_have_limits() {
+    let s = Server::start().await;
+    let (token, cid) = s.session().await;
+    let c = reqwest::Client::new();
+    for (text, why) in [("   ", "empty"), (&*"a".repeat(4_001), "4001")] {
+        let res = c
+            .post(format!("{}/v1/conversations/{cid}/messages", s.url))
+            .bearer_auth(&token)
+            .json(&json!({ "text": text }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400, "{why}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["reason"], "invalid_request");
+    }
+}
+
+/// Reads SSE events from a stream until `n` events or a pause.
+async fn read_events(res: reqwest::Response, n: usize) -> Vec<(i64, String, Value)> {
+    use futures::StreamExt;
+    let mut out = Vec::new();
+    let mut buf = String::new();
+    let mut stream = res.bytes_stream();
+    while out.len() < n {
+        let next = tokio::time::timeout(Duration::from_secs(5), stream.next()).await;
+        let Ok(Some(Ok(chunk))) = next else { break };
+        buf.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buf.find("\n\n") {
+            let block: String = buf.drain(..end + 2).collect();
+            let (mut id, mut ev, mut data) = (0, String::new(), String::new());
+            for line in block.lines() {
+                if let Some(v) = line.strip_prefix("id:") {
+                    id = v.trim().parse().unwrap();
+                } else if let Some(v) = line.strip_prefix("event:") {
+                    ev = v.trim().to_owned();
+                } else if let Some(v) = line.strip_prefix("data:") {
+                    data = v.trim().to_owned();
+                }
+            }
+            if !ev.is_empty() {
+                out.push((id, ev, serde_json::from_str(&data).unwrap()));
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn the_event_stream_resumes_with_exactly_the_missed_events() {
+    let s = Server::start().await;
+    let (token, cid) = s.session().await;
+    let c = reqwest::Client::new();
+    c.post(format!("{}/v1/conversations/{cid}/messages", s.url))
+        .bearer_auth(&token)
+        .json(&json!({"text": "Why does the chat say the token is invalid?"}))
+        .send()
+        .await
+        .unwrap();
+    let events = |last: Option<i64>| {
+        let mut r = c
+            .get(format!("{}/v1/conversations/{cid}/events", s.url))
+            .bearer_auth(&token);
+        if let Some(l) = last {
+            r = r.header("last-event-id", l.to_string());
+        }
+        r.send()
+    };
+    // Everything, until the reply ends.
+    let all = read_events(events(None).await.unwrap(), 10_000).await;
+    assert!(
+        all.iter().any(|(_, e, _)| e == "reply.end"),
+        "the reply completes"
+    );
+    let ids: Vec<i64> = all.iter().map(|(id, _, _)| *id).collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids increase: {ids:?}");
+    // The deltas rebuild the final text exactly.
+    let deltas: String = all
+        .iter()
+        .filter(|(_, e, _)| e == "reply.delta")
+        .map(|(_, _, d)| d["text"].as_str().unwrap())
+        .collect();
+    let end = &all.iter().find(|(_, e, _)| e == "reply.end").unwrap().2;
+    assert_eq!(deltas, end["text"].as_str().unwrap());
+
+    // Resuming from the middle gives exactly the rest.
+    let mid = all.len() / 2;
+    let rest = read_events(events(Some(all[mid].0)).await.unwrap(), all.len() - mid - 1).await;
+    assert_eq!(rest, all[mid + 1..].to_vec());
+
+    let bad = events(None).await.unwrap();
+    drop(bad);
+    let res = c
+        .get(format!("{}/v1/conversations/{cid}/events", s.url))
+        .bearer_auth(&token)
+        .header("last-event-id", "yesterday")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+}
+
+#[tokio::test]
+async fn diagnose_is_open_to_any_origin_and_tells_what_is_wrong() {
+    let s = Server::start().await;
+    let c = reqwest::Client::new();
+    let body: Value = c
+        .get(format!("{}/v1/diagnose?site=demo", s.url))
+        .header("origin", "https://elsewhere.example")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["site_known"], true);
+    assert_eq!(body["origin_allowed"], false);
+    assert_eq!(body["api_version"], "v1");
+    assert_eq!(body["key_ids"].as_array().unwrap().len(), 1);
+    let jwks: Value = reqwest::get(format!("{}/.well-known/jwks.json", s.url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(jwks["keys"][0]["kid"], body["key_ids"][0]);
+    assert_eq!(jwks["keys"][0]["crv"], "Ed25519");
+}
