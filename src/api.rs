@@ -5,7 +5,7 @@
 //! library to judge. No token ever goes into a URL.
 
 use gloo_net::http::{Request, Response};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::ReadableStreamDefaultReader;
@@ -60,7 +60,19 @@ impl ApiError {
 
 impl From<gloo_net::Error> for ApiError {
     fn from(e: gloo_net::Error) -> Self {
-        ApiError::Network(e.to_string())
+        // Matched by hand: `Display` would pull every serde_json and io
+        // error message into the bundle.
+        ApiError::Network(match e {
+            gloo_net::Error::JsError(e) => e.message,
+            gloo_net::Error::GlooError(s) => s,
+            _ => "bad response body".to_owned(),
+        })
+    }
+}
+
+impl ApiError {
+    fn bad_body() -> Self {
+        ApiError::Network("bad response body".to_owned())
     }
 }
 
@@ -95,20 +107,88 @@ pub struct Stored {
     pub id: String,
 }
 
+impl Session {
+    /// Reads a session from the JSON body of `POST /v1/sessions`.
+    pub fn from_json(body: &str) -> Option<Self> {
+        let v = parse(body)?;
+        Some(Session {
+            access_token: str_field(&v, "access_token")?,
+            expires_in: v.get("expires_in")?.as_i64()?,
+            session_id: str_field(&v, "session_id")?,
+            conversation_id: str_field(&v, "conversation_id")?,
+            server_time: v.get("server_time")?.as_i64()?,
+        })
+    }
+}
+
+impl DiagnoseInfo {
+    /// Reads the JSON body of `GET /v1/diagnose`.
+    pub fn from_json(body: &str) -> Option<Self> {
+        let v = parse(body)?;
+        Some(DiagnoseInfo {
+            site_known: v.get("site_known")?.as_bool()?,
+            origin_allowed: v.get("origin_allowed")?.as_bool()?,
+        })
+    }
+}
+
+impl Stored {
+    /// Reads the JSON body of a message send.
+    pub fn from_json(body: &str) -> Option<Self> {
+        Some(Stored {
+            id: str_field(&parse(body)?, "id")?,
+        })
+    }
+}
+
+// JSON is read through `serde_json::Value`, the one deserializer the
+// diagnosis library already brings into the bundle; derived deserializers
+// would each add their own copy of the parsing and error-message code.
+pub(crate) fn parse(body: &str) -> Option<serde_json::Value> {
+    serde_json::from_str(body).ok()
+}
+
+pub(crate) fn str_field(v: &serde_json::Value, name: &str) -> Option<String> {
+    v.get(name)?.as_str().map(str::to_owned)
+}
+
+/// `{"<key>":"<value>"}` as JSON text.
+fn json_object(key: &str, value: &str) -> String {
+    let mut out = String::with_capacity(key.len() + value.len() + 8);
+    out.push('{');
+    push_json_string(&mut out, key);
+    out.push(':');
+    push_json_string(&mut out, value);
+    out.push('}');
+    out
+}
+
+/// Appends `s` as a JSON string literal (RFC 8259 §7).
+fn push_json_string(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                out.push_str("\\u00");
+                out.push(HEX[(c as usize) >> 4] as char);
+                out.push(HEX[(c as usize) & 15] as char);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
 /// The server's address, normally the origin `embed.js` was loaded from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Api {
     base: String,
-}
-
-#[derive(Serialize)]
-struct NewSession<'a> {
-    site_key: &'a str,
-}
-
-#[derive(Serialize)]
-struct NewMessage<'a> {
-    text: &'a str,
 }
 
 impl Api {
@@ -120,7 +200,22 @@ impl Api {
     }
 
     fn url(&self, path: &str) -> String {
-        format!("{}{}", self.base, path)
+        [self.base.as_str(), path].concat()
+    }
+
+    fn conversation_url(&self, conversation_id: &str, tail: &str) -> String {
+        [
+            self.base.as_str(),
+            "/v1/conversations/",
+            conversation_id,
+            tail,
+        ]
+        .concat()
+    }
+
+    /// The body of a successful answer, read as text.
+    async fn ok_text(res: Response) -> Result<String, ApiError> {
+        Ok(Self::ok(res).await?.text().await?)
     }
 
     async fn ok(res: Response) -> Result<Response, ApiError> {
@@ -134,10 +229,11 @@ impl Api {
     /// Starts a session for `site_key`.
     pub async fn create_session(&self, site_key: &str) -> Result<Session, ApiError> {
         let res = Request::post(&self.url("/v1/sessions"))
-            .json(&NewSession { site_key })?
+            .header("Content-Type", "application/json")
+            .body(json_object("site_key", site_key))?
             .send()
             .await?;
-        Ok(Self::ok(res).await?.json().await?)
+        Session::from_json(&Self::ok_text(res).await?).ok_or_else(ApiError::bad_body)
     }
 
     /// Sends a visitor message; `client_id` is its idempotency key.
@@ -148,14 +244,14 @@ impl Api {
         client_id: &str,
         text: &str,
     ) -> Result<Stored, ApiError> {
-        let res =
-            Request::post(&self.url(&format!("/v1/conversations/{conversation_id}/messages")))
-                .header("Authorization", &format!("Bearer {token}"))
-                .header("Idempotency-Key", client_id)
-                .json(&NewMessage { text })?
-                .send()
-                .await?;
-        Ok(Self::ok(res).await?.json().await?)
+        let res = Request::post(&self.conversation_url(conversation_id, "/messages"))
+            .header("Authorization", &bearer(token))
+            .header("Idempotency-Key", client_id)
+            .header("Content-Type", "application/json")
+            .body(json_object("text", text))?
+            .send()
+            .await?;
+        Stored::from_json(&Self::ok_text(res).await?).ok_or_else(ApiError::bad_body)
     }
 
     /// Opens the conversation's event stream, resuming after `last_event_id`.
@@ -165,10 +261,9 @@ impl Api {
         conversation_id: &str,
         last_event_id: Option<&str>,
     ) -> Result<ReadableStreamDefaultReader, ApiError> {
-        let mut req =
-            Request::get(&self.url(&format!("/v1/conversations/{conversation_id}/events")))
-                .header("Authorization", &format!("Bearer {token}"))
-                .header("Accept", "text/event-stream");
+        let mut req = Request::get(&self.conversation_url(conversation_id, "/events"))
+            .header("Authorization", &bearer(token))
+            .header("Accept", "text/event-stream");
         if let Some(id) = last_event_id {
             req = req.header("Last-Event-ID", id);
         }
@@ -185,15 +280,17 @@ impl Api {
             .query([("site", site_key)])
             .send()
             .await?;
-        Ok(Self::ok(res).await?.json().await?)
+        DiagnoseInfo::from_json(&Self::ok_text(res).await?).ok_or_else(ApiError::bad_body)
     }
+}
+
+fn bearer(token: &str) -> String {
+    ["Bearer ", token].concat()
 }
 
 /// Reads the next chunk of a body; `None` at the end of the stream.
 pub async fn read_chunk(reader: &ReadableStreamDefaultReader) -> Result<Option<Vec<u8>>, ApiError> {
-    let result = JsFuture::from(reader.read())
-        .await
-        .map_err(|e| ApiError::Network(format!("{e:?}")))?;
+    let result = JsFuture::from(reader.read()).await.map_err(js_failure)?;
     let done = js_sys::Reflect::get(&result, &"done".into())
         .ok()
         .and_then(|v| v.as_bool())
@@ -201,7 +298,50 @@ pub async fn read_chunk(reader: &ReadableStreamDefaultReader) -> Result<Option<V
     if done {
         return Ok(None);
     }
-    let value = js_sys::Reflect::get(&result, &"value".into())
-        .map_err(|e| ApiError::Network(format!("{e:?}")))?;
+    let value = js_sys::Reflect::get(&result, &"value".into()).map_err(js_failure)?;
     Ok(Some(js_sys::Uint8Array::new(&value).to_vec()))
+}
+
+/// A failed read, described without `JsValue`'s `Debug` (which ships a
+/// JavaScript pretty-printer in the glue).
+fn js_failure(e: wasm_bindgen::JsValue) -> ApiError {
+    ApiError::Network(
+        e.dyn_into::<js_sys::Error>()
+            .map(|e| String::from(e.message()))
+            .unwrap_or_else(|_| "stream read failed".to_owned()),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_bodies_are_json() {
+        let body = json_object("text", "a \"b\" \\ c\nd\u{1}é ✓");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["text"], "a \"b\" \\ c\nd\u{1}é ✓");
+        assert_eq!(json_object("site_key", "demo"), r#"{"site_key":"demo"}"#);
+    }
+
+    #[test]
+    fn response_bodies_are_read() {
+        let s = Session::from_json(
+            r#"{"access_token":"t","expires_in":300,"session_id":"s","conversation_id":"c","server_time":1800000000,"extra":1}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                s.access_token.as_str(),
+                s.expires_in,
+                s.conversation_id.as_str()
+            ),
+            ("t", 300, "c")
+        );
+        assert!(Session::from_json(r#"{"access_token":"t"}"#).is_none());
+        let d = DiagnoseInfo::from_json(r#"{"site_known":true,"origin_allowed":false}"#).unwrap();
+        assert!(d.site_known && !d.origin_allowed);
+        assert_eq!(Stored::from_json(r#"{"id":"m1"}"#).unwrap().id, "m1");
+        assert!(Stored::from_json("not json").is_none());
+    }
 }

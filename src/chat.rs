@@ -79,38 +79,45 @@ pub enum ChatEvent {
     },
 }
 
-#[derive(Deserialize)]
-struct Wire {
-    id: String,
-    #[serde(default)]
-    client_id: Option<String>,
-    #[serde(default)]
-    role: Option<Role>,
-    #[serde(default)]
-    text: String,
+impl Role {
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "visitor" => Some(Role::Visitor),
+            "assistant" => Some(Role::Assistant),
+            _ => None,
+        }
+    }
 }
 
 impl ChatEvent {
     /// Decodes an event; unknown names or bad data give `None` (newer
     /// servers may add events an older widget can ignore).
     pub fn decode(event: &str, data: &str) -> Option<Self> {
-        let w: Wire = serde_json::from_str(data).ok()?;
+        // Read by hand from a `Value` (see `api::parse`): `id` is required,
+        // the rest optional, and a field of the wrong type spoils the event.
+        let v = crate::api::parse(data)?;
+        let v = v.as_object()?;
+        let opt_str = |name: &str| match v.get(name) {
+            None | Some(serde_json::Value::Null) => Some(None),
+            Some(x) => x.as_str().map(|s| Some(s.to_owned())),
+        };
+        let id = v.get("id")?.as_str()?.to_owned();
+        let client_id = opt_str("client_id")?;
+        let role = match opt_str("role")? {
+            Some(r) => Some(Role::parse(&r)?),
+            None => None,
+        };
+        let text = opt_str("text")?.unwrap_or_default();
         Some(match event {
             "message" => ChatEvent::Message {
-                id: w.id,
-                client_id: w.client_id,
-                role: w.role?,
-                text: w.text,
+                id,
+                client_id,
+                role: role?,
+                text,
             },
-            "reply.start" => ChatEvent::ReplyStart { id: w.id },
-            "reply.delta" => ChatEvent::ReplyDelta {
-                id: w.id,
-                text: w.text,
-            },
-            "reply.end" => ChatEvent::ReplyEnd {
-                id: w.id,
-                text: w.text,
-            },
+            "reply.start" => ChatEvent::ReplyStart { id },
+            "reply.delta" => ChatEvent::ReplyDelta { id, text },
+            "reply.end" => ChatEvent::ReplyEnd { id, text },
             _ => return None,
         })
     }
@@ -327,6 +334,35 @@ mod tests {
         assert_eq!(
             ChatEvent::decode("message", r#"{"id":"x","text":"no role"}"#),
             None
+        );
+        assert_eq!(
+            ChatEvent::decode("reply.start", r#"{"text":"no id"}"#),
+            None
+        );
+        assert_eq!(
+            ChatEvent::decode("reply.delta", r#"{"id":"x","text":3}"#),
+            None
+        );
+        assert_eq!(
+            ChatEvent::decode("message", r#"{"id":"x","role":"robot","text":"t"}"#),
+            None
+        );
+        assert_eq!(ChatEvent::decode("reply.start", "[1]"), None);
+    }
+
+    #[test]
+    fn null_optional_fields_are_absent() {
+        assert_eq!(
+            ChatEvent::decode(
+                "message",
+                r#"{"id":"m","client_id":null,"role":"assistant","text":"é\n✓"}"#
+            ),
+            Some(ChatEvent::Message {
+                id: "m".into(),
+                client_id: None,
+                role: Role::Assistant,
+                text: "é\n✓".into(),
+            })
         );
     }
 }

@@ -26,6 +26,9 @@ pub mod sse;
 pub mod status;
 mod style;
 
+#[cfg(all(test, target_arch = "wasm32"))]
+mod browser_tests;
+
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -34,7 +37,7 @@ use wasm_bindgen::JsCast;
 /// `config` is a plain object: `{ site, api, open, locale }`.
 #[wasm_bindgen]
 pub fn mount(root: web_sys::ShadowRoot, config: JsValue) -> Result<(), JsValue> {
-    let config: config::WidgetConfig = serde_wasm_bindgen::from_value(config)?;
+    let config = read_config(&config)?;
     style::adopt(&root)?;
     let document = web_sys::window()
         .and_then(|w| w.document())
@@ -51,4 +54,35 @@ pub fn mount(root: web_sys::ShadowRoot, config: JsValue) -> Result<(), JsValue> 
     })
     .forget();
     Ok(())
+}
+
+/// Reads the loader's options object field by field: a derived deserializer
+/// would bring serde's error-message machinery (and float formatting) along.
+fn read_config(value: &JsValue) -> Result<config::WidgetConfig, JsValue> {
+    let field = |name: &str| js_sys::Reflect::get(value, &JsValue::from_str(name));
+    let required = |name: &str| -> Result<String, JsValue> {
+        field(name)?.as_string().ok_or_else(|| {
+            JsValue::from_str(&["widget option `", name, "` must be a string"].concat())
+        })
+    };
+    if !value.is_object() {
+        return Err(JsValue::from_str("widget options must be an object"));
+    }
+    let open = field("open")?;
+    let locale = field("locale")?;
+    Ok(config::WidgetConfig {
+        site: required("site")?,
+        api: required("api")?,
+        open: if open.is_undefined() {
+            false
+        } else {
+            open.as_bool()
+                .ok_or_else(|| JsValue::from_str("widget option `open` must be a boolean"))?
+        },
+        locale: if locale.is_undefined() {
+            "auto".to_owned()
+        } else {
+            required("locale")?
+        },
+    })
 }
