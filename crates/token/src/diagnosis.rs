@@ -407,10 +407,13 @@ impl Diagnosis {
                 "The server failed to answer the request.",
                 "Check the server's logs and health; the widget retries with backoff.",
             ),
+            // The device is online but got no answer: the server may be
+            // down or restarting. Waiting for an `online` event that never
+            // comes would leave the visitor stuck, so back off and retry.
             Network => (
-                W::Visitor,
-                R::WaitForNetwork,
-                V::Offline,
+                W::Operator,
+                R::RetryAfter { secs: None },
+                V::ReconnectingIn,
                 "The request got no answer: the network failed or the server is unreachable.",
                 "Check the network connection, the API URL and that the server is up and sends CORS headers for this origin.",
             ),
