@@ -17,26 +17,35 @@ use crate::status::Status;
 /// Handle to the session, cheap to copy into event handlers.
 #[derive(Clone, Copy)]
 pub struct ChatSession {
-    api: StoredValue<Api>,
-    site: StoredValue<String>,
-    token: StoredValue<Option<String>>,
-    conversation: StoredValue<Option<String>>,
-    warned: StoredValue<bool>,
+    // One stored value rather than one per field: each `StoredValue<T>`
+    // type brings its own copy of the arena code into the bundle.
+    inner: StoredValue<Inner>,
     /// The messages shown.
     pub transcript: RwSignal<Transcript>,
     /// The connection state shown.
     pub status: RwSignal<Status>,
 }
 
+#[derive(Clone)]
+struct Inner {
+    api: Api,
+    site: String,
+    token: Option<String>,
+    conversation: Option<String>,
+    warned: bool,
+}
+
 impl ChatSession {
     /// A session for `site` against the server at `api`; call [`Self::start`].
     pub fn new(api: &str, site: &str) -> Self {
         ChatSession {
-            api: StoredValue::new(Api::new(api)),
-            site: StoredValue::new(site.to_owned()),
-            token: StoredValue::new(None),
-            conversation: StoredValue::new(None),
-            warned: StoredValue::new(false),
+            inner: StoredValue::new(Inner {
+                api: Api::new(api),
+                site: site.to_owned(),
+                token: None,
+                conversation: None,
+                warned: false,
+            }),
             transcript: RwSignal::new(Transcript::default()),
             status: RwSignal::new(Status::Connecting),
         }
@@ -48,15 +57,16 @@ impl ChatSession {
     }
 
     async fn connect(self) {
-        let api = self.api.get_value();
-        let site = self.site.get_value();
+        let (api, site) = self.inner.with_value(|i| (i.api.clone(), i.site.clone()));
         let mut attempt = 0;
         loop {
             self.status.set(Status::Connecting);
             match api.create_session(&site).await {
                 Ok(s) => {
-                    self.token.set_value(Some(s.access_token));
-                    self.conversation.set_value(Some(s.conversation_id));
+                    self.inner.update_value(|i| {
+                        i.token = Some(s.access_token);
+                        i.conversation = Some(s.conversation_id);
+                    });
                     self.status.set(Status::Online);
                     spawn_local(self.follow_events());
                     return;
@@ -81,12 +91,11 @@ impl ChatSession {
     /// Reads the event stream for as long as the session lives, resuming
     /// after the last event seen whenever the connection drops.
     async fn follow_events(self) {
-        let api = self.api.get_value();
+        let api = self.inner.with_value(|i| i.api.clone());
         let mut last_event_id: Option<String> = None;
         let mut attempt = 0;
         loop {
-            let (Some(token), Some(cid)) = (self.token.get_value(), self.conversation.get_value())
-            else {
+            let Some((token, cid)) = self.credentials() else {
                 return;
             };
             match api
@@ -137,16 +146,21 @@ impl ChatSession {
         let client_id = random_id();
         self.transcript.update(|t| t.push_local(&client_id, &text));
         spawn_local(async move {
-            let (Some(token), Some(cid)) = (self.token.get_value(), self.conversation.get_value())
-            else {
+            let Some((token, cid)) = self.credentials() else {
                 self.transcript.update(|t| t.acknowledge(&client_id, None));
                 return;
             };
-            let api = self.api.get_value();
+            let api = self.inner.with_value(|i| i.api.clone());
             let stored = api.send_message(&token, &cid, &client_id, &text).await;
             self.transcript
                 .update(|t| t.acknowledge(&client_id, stored.as_ref().ok().map(|s| s.id.as_str())));
         });
+    }
+
+    /// The access token and conversation id, once a session exists.
+    fn credentials(&self) -> Option<(String, String)> {
+        self.inner
+            .with_value(|i| Some((i.token.clone()?, i.conversation.clone()?)))
     }
 
     /// Names a failure. A bare network error may hide a CORS refusal, so
@@ -157,7 +171,8 @@ impl ChatSession {
             .unwrap_or(true);
         let d = error.diagnose(offline);
         if matches!(error, ApiError::Network(_)) && !offline {
-            if let Ok(info) = api.diagnose(&self.site.get_value()).await {
+            let site = self.inner.with_value(|i| i.site.clone());
+            if let Ok(info) = api.diagnose(&site).await {
                 if !info.site_known {
                     return Diagnosis::new(Code::UnknownSite);
                 }
@@ -173,9 +188,13 @@ impl ChatSession {
     fn fail(&self, d: &Diagnosis, attempt: u32) -> bool {
         let status = Status::after_failure(d, attempt);
         let retry = status.retries();
-        if matches!(status, Status::Unavailable { .. }) && !self.warned.get_value() {
+        if matches!(status, Status::Unavailable { .. })
+            && !self
+                .inner
+                .try_update_value(|i| std::mem::replace(&mut i.warned, true))
+                .unwrap_or(true)
+        {
             // One warning for the site owner, not one per retry.
-            self.warned.set_value(true);
             web_sys::console::warn_1(
                 &format!(
                     "Causette: {} — {} Fix: {}",
