@@ -34,6 +34,8 @@ pub struct Settings {
     pub leeway_secs: i64,
     /// Delay between streamed chunks of a built-in answer.
     pub stream_delay: Duration,
+    /// Refresh-token lifetimes and grace window.
+    pub refresh: crate::store::RefreshPolicy,
 }
 
 /// Everything a handler may need; cheap to clone.
@@ -51,6 +53,8 @@ pub struct AppState {
     pub faq: Arc<Faq>,
     /// Start-up settings.
     pub settings: Arc<Settings>,
+    /// Key deriving refresh-token successors.
+    pub refresh_secret: Arc<Vec<u8>>,
     known_origins: Arc<RwLock<(Option<Instant>, HashSet<String>)>>,
 }
 
@@ -58,7 +62,9 @@ impl AppState {
     /// State over an opened store.
     pub async fn new(store: Store, settings: Settings) -> anyhow::Result<AppState> {
         let keys = store.key_set().await?;
+        let refresh_secret = Arc::new(store.refresh_secret().await?);
         Ok(AppState {
+            refresh_secret,
             store,
             keys: Arc::new(RwLock::new(keys)),
             bus: Bus::default(),

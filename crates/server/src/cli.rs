@@ -116,6 +116,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         issuer,
         leeway_secs: 5,
         stream_delay: Duration::from_millis(args.stream_delay_ms),
+        refresh: crate::store::RefreshPolicy::default(),
     };
     let state = AppState::new(store, settings).await?;
     if !state.bundle.is_present() {

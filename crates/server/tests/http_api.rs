@@ -410,3 +410,129 @@ async fn diagnose_is_open_to_any_origin_and_tells_what_is_wrong() {
     assert_eq!(jwks["keys"][0]["kid"], body["key_ids"][0]);
     assert_eq!(jwks["keys"][0]["crv"], "Ed25519");
 }
+
+impl Server {
+    async fn refresh(&self, origin: &str, token: &str) -> (u16, Value) {
+        let res = reqwest::Client::new()
+            .post(format!("{}/v1/sessions/refresh", self.url))
+            .header("origin", origin)
+            .json(&json!({ "refresh_token": token }))
+            .send()
+            .await
+            .unwrap();
+        (
+            res.status().as_u16(),
+            res.json().await.unwrap_or(Value::Null),
+        )
+    }
+
+    async fn new_session(&self) -> Value {
+        let (status, _, body) = self
+            .post_session(Some(&self.origin()), r#"{"site_key":"demo"}"#)
+            .await;
+        assert_eq!(status, 201);
+        body
+    }
+
+    async fn transcript_status(&self, token: &str, cid: &str) -> (u16, Value) {
+        let res = reqwest::Client::new()
+            .get(format!("{}/v1/conversations/{cid}", self.url))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        (
+            res.status().as_u16(),
+            res.json().await.unwrap_or(Value::Null),
+        )
+    }
+}
+
+#[tokio::test]
+async fn refresh_rotates_and_a_racing_replay_gets_the_same_pair() {
+    let s = Server::start().await;
+    let first = s.new_session().await;
+    let r0 = first["refresh_token"].as_str().unwrap();
+    assert!(first["refresh_expires_in"].as_i64().unwrap() > 3600);
+
+    let (status, second) = s.refresh(&s.origin(), r0).await;
+    assert_eq!(status, 200, "{second}");
+    let r1 = second["refresh_token"].as_str().unwrap();
+    assert_ne!(r0, r1);
+    assert_eq!(second["session_id"], first["session_id"]);
+    assert_eq!(second["conversation_id"], first["conversation_id"]);
+    let (status, _) = s
+        .transcript_status(
+            second["access_token"].as_str().unwrap(),
+            second["conversation_id"].as_str().unwrap(),
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    // A second tab racing with the same old token, inside the grace window.
+    let (status, again) = s.refresh(&s.origin(), r0).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["refresh_token"], second["refresh_token"]);
+    // The successor still works.
+    let (status, third) = s.refresh(&s.origin(), r1).await;
+    assert_eq!(status, 200, "{third}");
+}
+
+#[tokio::test]
+async fn fifty_simultaneous_refreshes_make_one_successor_and_no_revocation() {
+    let s = Server::start().await;
+    let first = s.new_session().await;
+    let r0 = first["refresh_token"].as_str().unwrap().to_owned();
+    let origin = s.origin();
+    let calls = (0..50).map(|_| s.refresh(&origin, &r0));
+    let results = futures::future::join_all(calls).await;
+    let tokens: std::collections::HashSet<String> = results
+        .iter()
+        .map(|(status, body)| {
+            assert_eq!(*status, 200, "{body}");
+            body["refresh_token"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(tokens.len(), 1, "exactly one successor");
+    let successor = tokens.into_iter().next().unwrap();
+    let (status, body) = s.refresh(&s.origin(), &successor).await;
+    assert_eq!(status, 200, "the family was not revoked: {body}");
+}
+
+#[tokio::test]
+async fn a_refresh_from_another_origin_is_refused_without_spending_the_token() {
+    let s = Server::start().await;
+    let first = s.new_session().await;
+    let r0 = first["refresh_token"].as_str().unwrap();
+    let (status, body) = s.refresh("https://evil.example", r0).await;
+    assert_eq!(status, 403);
+    assert_eq!(body["reason"], "origin_not_allowed");
+    let (status, _) = s.refresh(&s.origin(), r0).await;
+    assert_eq!(status, 200, "the visitor's token still works");
+}
+
+#[tokio::test]
+async fn ending_a_session_revokes_its_tokens() {
+    let s = Server::start().await;
+    let first = s.new_session().await;
+    let at = first["access_token"].as_str().unwrap();
+    let cid = first["conversation_id"].as_str().unwrap();
+    let res = reqwest::Client::new()
+        .delete(format!("{}/v1/sessions/current", s.url))
+        .bearer_auth(at)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    let (status, body) = s.transcript_status(at, cid).await;
+    assert_eq!(status, 401);
+    assert_eq!(body["reason"], "revoked");
+    let (status, body) = s
+        .refresh(&s.origin(), first["refresh_token"].as_str().unwrap())
+        .await;
+    assert_eq!(status, 401);
+    assert_eq!(body["reason"], "revoked");
+    let (status, body) = s.refresh(&s.origin(), "made-up").await;
+    assert_eq!(status, 401);
+    assert_eq!(body["reason"], "revoked");
+}

@@ -1,36 +1,53 @@
-//! `POST /v1/sessions`: a new session for a site's visitor.
+//! Sessions: `POST /v1/sessions` (new), `POST /v1/sessions/refresh`
+//! (rotate the refresh token), `DELETE /v1/sessions/current` (end).
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::routing::post;
+use axum::routing::{delete, post};
 use axum::{Json, Router};
 use causette_token::{AccessClaims, Code};
 use serde::{Deserialize, Serialize};
 
 use crate::app::AppState;
-use crate::error::ApiError;
+use crate::auth::Visitor;
+use crate::error::{json_body, ApiError};
 use crate::origin::is_allowed;
+use crate::store::{new_token, Refresh, SessionRow, Site};
 
 /// Routes for sessions.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/v1/sessions", post(create))
+    Router::new()
+        .route("/v1/sessions", post(create))
+        .route("/v1/sessions/refresh", post(refresh))
+        .route("/v1/sessions/current", delete(end))
 }
 
-/// The request body.
+/// The body of `POST /v1/sessions`.
 #[derive(Debug, Deserialize)]
 pub struct NewSessionRequest {
     /// The site key from the embed tag.
     pub site_key: String,
 }
 
-/// The response body.
+/// The body of `POST /v1/sessions/refresh`.
+#[derive(Debug, Deserialize)]
+pub struct RefreshRequest {
+    /// The refresh token last received.
+    pub refresh_token: String,
+}
+
+/// A session's tokens, from creation or refresh.
 #[derive(Debug, Serialize)]
 pub struct SessionResponse {
     /// Short-lived JWT; the widget keeps it in memory only.
     pub access_token: String,
     /// Lifetime of the access token, seconds.
     pub expires_in: i64,
+    /// Opaque, rotating; exchanged at `/v1/sessions/refresh`.
+    pub refresh_token: String,
+    /// Seconds until the refresh token expires if unused.
+    pub refresh_expires_in: i64,
     /// Session id.
     pub session_id: String,
     /// Conversation id.
@@ -45,27 +62,12 @@ pub struct SessionResponse {
 pub fn plan_scopes(plan: &str) -> &'static str {
     match plan {
         "business" => "chat history custom_css white_label",
-        "pro" => "chat history",
         _ => "chat history",
     }
 }
 
-async fn create(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Result<Json<NewSessionRequest>, JsonRejection>,
-) -> Result<(StatusCode, Json<SessionResponse>), ApiError> {
-    let req = crate::error::json_body(body)?;
-    let site = state
-        .store
-        .site(req.site_key.trim())
-        .await?
-        .ok_or_else(|| {
-            ApiError::denied(
-                Code::UnknownSite,
-                format!("no site has the key {:?}", req.site_key),
-            )
-        })?;
+/// The page's origin, which must be on the site's allowlist.
+fn check_origin(headers: &HeaderMap, site: &Site) -> Result<(), ApiError> {
     let origin = headers
         .get(header::ORIGIN)
         .and_then(|o| o.to_str().ok())
@@ -75,19 +77,38 @@ async fn create(
                 "the request has no Origin header; sessions are opened by the widget in a browser",
             )
         })?;
-    if !is_allowed(&site.origins, origin) {
-        return Err(ApiError::denied(
+    if is_allowed(&site.origins, origin) {
+        Ok(())
+    } else {
+        Err(ApiError::denied(
             Code::OriginNotAllowed,
             format!("{origin} is not on the allowlist of site {}", site.key),
-        ));
+        ))
     }
-    let session = state.store.create_session(&site.key).await?;
+}
+
+async fn site(state: &AppState, key: &str) -> Result<Site, ApiError> {
+    state
+        .store
+        .site(key.trim())
+        .await?
+        .ok_or_else(|| ApiError::denied(Code::UnknownSite, format!("no site has the key {key:?}")))
+}
+
+/// Signs an access token for a session and builds the response.
+async fn respond(
+    state: &AppState,
+    site: &Site,
+    session: &SessionRow,
+    refresh_token: String,
+    refresh_expires_at: i64,
+) -> SessionResponse {
     let now = crate::now_unix();
     let claims = AccessClaims {
         iss: state.settings.issuer.clone(),
         aud: state.settings.audience.clone(),
-        sub: session.visitor_id,
-        sid: session.session_id.clone(),
+        sub: session.visitor_id.clone(),
+        sid: session.id.clone(),
         cid: session.conversation_id.clone(),
         scope: plan_scopes(&site.plan).to_owned(),
         iat: now,
@@ -96,16 +117,126 @@ async fn create(
         jti: crate::store::new_id("jti"),
     };
     let access_token = state.keys.read().await.sign(&claims);
-    tracing::info!(site = %site.key, session = %session.session_id, "session created");
-    Ok((
-        StatusCode::CREATED,
-        Json(SessionResponse {
-            access_token,
-            expires_in: site.access_ttl_secs,
-            session_id: session.session_id,
-            conversation_id: session.conversation_id,
-            server_time: now,
-            config: serde_json::json!({ "name": site.name }),
-        }),
+    SessionResponse {
+        access_token,
+        expires_in: site.access_ttl_secs,
+        refresh_token,
+        refresh_expires_in: (refresh_expires_at - now).max(0),
+        session_id: session.id.clone(),
+        conversation_id: session.conversation_id.clone(),
+        server_time: now,
+        config: serde_json::json!({ "name": site.name }),
+    }
+}
+
+async fn create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<NewSessionRequest>, JsonRejection>,
+) -> Result<(StatusCode, Json<SessionResponse>), ApiError> {
+    let req = json_body(body)?;
+    let site = site(&state, &req.site_key).await?;
+    check_origin(&headers, &site)?;
+    let created = state.store.create_session(&site.key).await?;
+    let now = crate::now_unix();
+    let refresh = new_token();
+    let refresh_expires_at = state
+        .store
+        .issue_refresh(&created.session_id, &refresh, now, &state.settings.refresh)
+        .await?;
+    let session = SessionRow {
+        id: created.session_id,
+        site_key: site.key.clone(),
+        visitor_id: created.visitor_id,
+        conversation_id: created.conversation_id,
+        refresh_expires_at,
+    };
+    tracing::info!(site = %site.key, session = %session.id, "session created");
+    let res = respond(&state, &site, &session, refresh, refresh_expires_at).await;
+    Ok((StatusCode::CREATED, Json(res)))
+}
+
+async fn refresh(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<RefreshRequest>, JsonRejection>,
+) -> Result<Json<SessionResponse>, ApiError> {
+    let req = json_body(body)?;
+    let presented = req.refresh_token.trim();
+    // The origin is checked before the token is spent, so a stolen token
+    // replayed from another origin cannot burn the visitor's session.
+    let site = match state.store.refresh_token_site(presented).await? {
+        Some(key) => Some(site(&state, &key).await?),
+        None => None,
+    };
+    if let Some(site) = &site {
+        check_origin(&headers, site)?;
+    }
+    let now = crate::now_unix();
+    let outcome = state
+        .store
+        .rotate_refresh(
+            presented,
+            &state.refresh_secret,
+            now,
+            &state.settings.refresh,
+        )
+        .await?;
+    let (session, token, expires_at) = match outcome {
+        Refresh::Rotated {
+            session,
+            token,
+            expires_at,
+        } => (session, token, expires_at),
+        Refresh::Replayed {
+            session,
+            token,
+            expires_at,
+        } => {
+            tracing::info!(session = %session.id, "refresh replayed inside the grace window");
+            (session, token, expires_at)
+        }
+        Refresh::Reused { session_id } => {
+            tracing::warn!(
+                audit = "refresh_reused",
+                session = %session_id,
+                "a rotated refresh token was replayed after the grace window; the session is revoked"
+            );
+            return Err(ApiError::denied(
+                Code::RefreshReused,
+                "this refresh token was already exchanged; the session was ended for safety",
+            ));
+        }
+        Refresh::Expired => {
+            return Err(ApiError::denied(
+                Code::RefreshExpired,
+                "the refresh token has expired",
+            ))
+        }
+        Refresh::Revoked => return Err(ApiError::denied(Code::Revoked, "the session was ended")),
+        Refresh::Unknown => {
+            return Err(ApiError::denied(
+                Code::Revoked,
+                "this server did not issue that refresh token, or its session is gone",
+            ))
+        }
+    };
+    let site = match site {
+        Some(site) => site,
+        None => self::site(&state, &session.site_key).await?,
+    };
+    Ok(Json(
+        respond(&state, &site, &session, token, expires_at).await,
     ))
+}
+
+async fn end(State(state): State<AppState>, visitor: Visitor) -> Result<StatusCode, ApiError> {
+    if state
+        .store
+        .revoke_session(&visitor.claims.sid, "ended", crate::now_unix())
+        .await?
+    {
+        tracing::info!(audit = "session_ended", session = %visitor.claims.sid, "session ended by the visitor");
+    }
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -5,6 +5,7 @@
 
 mod conversations;
 mod keys;
+mod refresh;
 mod sessions;
 mod sites;
 
@@ -15,6 +16,7 @@ use anyhow::Context as _;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
 pub use conversations::{EventRow, Message};
+pub use refresh::{new_token, Refresh, RefreshPolicy, SessionRow};
 pub use sites::Site;
 
 /// Handle to the database; cheap to clone.
