@@ -22,6 +22,9 @@ pub struct Cli {
 enum Command {
     /// Serve the API, the loader, the widget bundle and the demo page.
     Serve(ServeArgs),
+    /// Explain a token: decode it, run every check, and say what is wrong,
+    /// who can fix it and how.
+    Doctor(crate::doctor::DoctorArgs),
 }
 
 /// Options of `causette serve`.
@@ -72,6 +75,8 @@ pub async fn run() -> ExitCode {
                 }
             }
         }
+        // No tracing subscriber: the report alone goes to stdout.
+        Command::Doctor(args) => crate::doctor::run(args).await,
     }
 }
 

@@ -4,6 +4,7 @@
 //! | module | concern |
 //! |---|---|
 //! | [`cli`] | the `causette` command line |
+//! | [`doctor`] | `causette doctor`: a token explained, a deployment checked |
 //! | [`app`] | shared state and the router, merged from one router per resource |
 //! | [`routes`] | HTTP handlers, one module per resource |
 //! | [`auth`] | bearer tokens and origins, judged by `causette-token` |
@@ -20,6 +21,7 @@ pub mod auth;
 pub mod bundle;
 pub mod bus;
 pub mod cli;
+pub mod doctor;
 pub mod error;
 pub mod origin;
 pub mod routes;
