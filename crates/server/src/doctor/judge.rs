@@ -243,10 +243,7 @@ pub fn judge(token: &str, ctx: &Context) -> Judgement {
     });
 
     // Key.
-    let kid_text = header
-        .kid
-        .as_deref()
-        .map(|k| format!("kid {}", quoted(k)));
+    let kid_text = header.kid.as_deref().map(|k| format!("kid {}", quoted(k)));
     checks.push(if key_failed {
         Check::new("key", Status::Fail, join(&of(Code::UnknownKey)))
     } else if !have_keys {
@@ -302,30 +299,28 @@ pub fn judge(token: &str, ctx: &Context) -> Judgement {
     // was nothing to verify it with; otherwise shown for information only.
     let claims_count = verified || !have_keys;
     let claims = &decoded.claims_json;
-    let mut claim_check = |name: &'static str,
-                           mine: Vec<&Finding>,
-                           expected: Option<&str>,
-                           pass: String| {
-        let check = match expected {
-            Some(hint) => Check::new(name, Status::NotChecked, format!("{pass} ({hint})")),
-            None if claims_count && mine.is_empty() => Check::new(name, Status::Pass, pass),
-            None if claims_count => Check::new(name, Status::Fail, join(&mine)),
-            None if mine.is_empty() => Check::new(
-                name,
-                Status::NotChecked,
-                format!("untrusted, the signature did not verify; would pass: {pass}"),
-            ),
-            None => Check::new(
-                name,
-                Status::NotChecked,
-                format!(
-                    "untrusted, the signature did not verify; would fail: {}",
-                    join(&mine)
+    let mut claim_check =
+        |name: &'static str, mine: Vec<&Finding>, expected: Option<&str>, pass: String| {
+            let check = match expected {
+                Some(hint) => Check::new(name, Status::NotChecked, format!("{pass} ({hint})")),
+                None if claims_count && mine.is_empty() => Check::new(name, Status::Pass, pass),
+                None if claims_count => Check::new(name, Status::Fail, join(&mine)),
+                None if mine.is_empty() => Check::new(
+                    name,
+                    Status::NotChecked,
+                    format!("untrusted, the signature did not verify; would pass: {pass}"),
                 ),
-            ),
+                None => Check::new(
+                    name,
+                    Status::NotChecked,
+                    format!(
+                        "untrusted, the signature did not verify; would fail: {}",
+                        join(&mine)
+                    ),
+                ),
+            };
+            checks.push(check);
         };
-        checks.push(check);
-    };
     let routed = |code: Code, claim: Option<&[&str]>| -> Vec<&Finding> {
         claim_findings
             .iter()
@@ -534,11 +529,7 @@ fn server_checks(
 }
 
 /// Clock, site and origin: what the deployment says regardless of the token.
-fn deployment_checks(
-    server: &ServerFacts,
-    ctx: &Context,
-    checks: &mut Vec<Check>,
-) -> Vec<Finding> {
+fn deployment_checks(server: &ServerFacts, ctx: &Context, checks: &mut Vec<Check>) -> Vec<Finding> {
     let mut findings = Vec::new();
     checks.push(Check::new(
         "server",
@@ -644,7 +635,13 @@ fn deployment_checks(
 fn verifying_key(keys: &[VerifyingKey], decoded: &DecodedToken) -> String {
     let alg = decoded.header.alg.as_str();
     keys.iter()
-        .filter(|k| decoded.header.kid.as_deref().is_none_or(|kid| k.kid() == kid))
+        .filter(|k| {
+            decoded
+                .header
+                .kid
+                .as_deref()
+                .is_none_or(|kid| k.kid() == kid)
+        })
         .find(|k| k.verify_signature(alg, decoded.signing_input.as_bytes(), &decoded.signature))
         .map(|k| {
             if k.kid().is_empty() {

@@ -116,12 +116,7 @@ pub fn text(x: &Examination) -> String {
         if let Some(obj) = claims.as_object() {
             let order = ["iss", "aud", "sub", "scope"];
             let mut names: Vec<&String> = obj.keys().collect();
-            names.sort_by_key(|n| {
-                order
-                    .iter()
-                    .position(|o| o == n)
-                    .unwrap_or(order.len())
-            });
+            names.sort_by_key(|n| order.iter().position(|o| o == n).unwrap_or(order.len()));
             for name in names {
                 if ["iat", "nbf", "exp"].contains(&name.as_str()) {
                     continue;
@@ -140,17 +135,16 @@ pub fn text(x: &Examination) -> String {
                     let mut s = format!("{} ({})", utc(t), when(name, t, now));
                     if name == "exp" {
                         if let Some(iat) = time_claim(claims, "iat").filter(|i| *i <= t) {
-                            s.push_str(&format!(
-                                " · lifetime {}",
-                                span(t.abs_diff(iat))
-                            ));
+                            s.push_str(&format!(" · lifetime {}", span(t.abs_diff(iat))));
                         }
                     }
                     line(&mut out, label, &s);
                 }
-                None if claims.get(name).is_some() => {
-                    line(&mut out, label, &format!("{} (not a number)", claim_text(claims, name)))
-                }
+                None if claims.get(name).is_some() => line(
+                    &mut out,
+                    label,
+                    &format!("{} (not a number)", claim_text(claims, name)),
+                ),
                 None => line(&mut out, label, "(none)"),
             }
         }
@@ -200,7 +194,11 @@ pub fn text(x: &Examination) -> String {
             );
             line(&mut out, "Detail", &clean(r.detail(), 300));
             for f in r.details.iter().skip(1) {
-                line(&mut out, "Also", &format!("{}: {}", f.code, clean(&f.detail, 300)));
+                line(
+                    &mut out,
+                    "Also",
+                    &format!("{}: {}", f.code, clean(&f.detail, 300)),
+                );
             }
             line(
                 &mut out,
@@ -214,7 +212,10 @@ pub fn text(x: &Examination) -> String {
             );
             line(&mut out, "Fix", d.fix);
             if let Some(scope) = &d.scope {
-                more(&mut out, &format!("(the scope needed: {})", clean(scope, 200)));
+                more(
+                    &mut out,
+                    &format!("(the scope needed: {})", clean(scope, 200)),
+                );
             }
             if !j.signature_checked {
                 line(
