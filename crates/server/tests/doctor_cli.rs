@@ -764,6 +764,23 @@ async fn checks_a_live_deployment() {
     assert_eq!(r.code, 1);
     assert_eq!(r.json()["reason"], "unknown_site");
 
+    // The JWKS by URL, with the issuer and audience given by hand.
+    let r = doctor(
+        &[
+            "--jwks",
+            &format!("{url}/.well-known/jwks.json"),
+            "--issuer",
+            &url,
+            "--audience",
+            &format!("{url}/v1"),
+            "--json",
+            &token,
+        ],
+        None,
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(r.json()["verdict"], "valid");
+
     // A token from somewhere else: other key, other issuer.
     let foreign = SigningKey::generate("elsewhere").sign(&AccessClaims {
         iat: causette_server::now_unix(),

@@ -138,10 +138,12 @@ async fn get_text(
     if let Some(o) = origin {
         req = req.header(reqwest::header::ORIGIN, o);
     }
-    let res = req
-        .send()
-        .await
-        .map_err(|e| trouble(format!("cannot reach {url}: {}", error_chain(&e))))?;
+    let res = req.send().await.map_err(|e| {
+        trouble(format!(
+            "cannot reach {url}: {}\n(is the server up, and is this its URL?)",
+            error_chain(&e)
+        ))
+    })?;
     let status = res.status();
     let text = res
         .text()

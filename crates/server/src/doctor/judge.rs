@@ -824,6 +824,52 @@ mod tests {
         assert_eq!(j.report.unwrap().code(), Code::Malformed);
     }
 
+    fn facts(skew_secs: i64, origin_allowed: bool) -> ServerFacts {
+        ServerFacts {
+            url: "https://chat.example".into(),
+            api_version: "v1".into(),
+            server_time: NOW,
+            skew_secs,
+            issuer: "https://chat.example".into(),
+            audience: "causette".into(),
+            key_ids: vec!["k".into()],
+            site: Some("demo".into()),
+            site_known: true,
+            origin: Some("https://www.example.com".into()),
+            origin_allowed,
+        }
+    }
+
+    #[test]
+    fn clock_skew_over_the_leeway_warns_without_failing() {
+        let key = SigningKey::generate("k");
+        let mut c = ctx(vec![key.verifying_key()]);
+        c.profile = Profile::Causette;
+        c.audience = Some("causette".into());
+        c.keys.from_server = true;
+        c.server = Some(facts(-30, true));
+        let j = judge(&key.sign(&claims()), &c);
+        assert!(j.report.is_none(), "{:?}", j.report);
+        let clock = j.checks.iter().find(|c| c.name == "clock").unwrap();
+        assert_eq!(clock.status, Status::Warn);
+        assert!(clock.detail.contains("30 s behind"), "{clock:?}");
+        assert_eq!(status(&j, "origin"), Status::Pass);
+
+        c.server = Some(facts(2, false));
+        let j = judge(&key.sign(&claims()), &c);
+        assert_eq!(status(&j, "clock"), Status::Pass);
+        assert_eq!(j.report.unwrap().code(), Code::OriginNotAllowed);
+    }
+
+    #[test]
+    fn deployment_problems_show_even_for_an_undecodable_token() {
+        let mut c = ctx(vec![]);
+        c.server = Some(facts(0, false));
+        let j = judge("junk", &c);
+        let r = j.report.unwrap();
+        assert_eq!(r.findings, [Code::Malformed, Code::OriginNotAllowed]);
+    }
+
     #[test]
     fn clean_escapes_control_characters() {
         assert_eq!(clean("a\u{1b}[2Jb", 100), "a\\u{1b}[2Jb");

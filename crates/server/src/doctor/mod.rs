@@ -38,7 +38,8 @@ checked: \"valid\": true with \"verdict\": \"unverified\" means no check failed,
 not that the token is genuine. A token with alg none always fails.
 
 Time: judged at --at if given, else (with --server) at the server's clock,
-else at this machine's clock.
+else at this machine's clock. With --server a difference between the two
+clocks larger than the leeway is a warning (!), not a failure.
 
 Rules: with --server the token is judged as that server would judge it: its
 JWKS (unless --jwks or --secret is given), its issuer and audience (unless

@@ -50,7 +50,7 @@ fn recovery(r: Recovery) -> &'static str {
         Recovery::WaitForNetwork => "waits for the network",
         Recovery::CorrectClockAndRetry => "corrects its clock offset and retries",
         Recovery::DisableFeature => "hides the feature",
-        Recovery::Stop => "stops: retrying cannot help",
+        Recovery::Stop => "stops (retrying cannot help)",
         _ => "recovers as it can",
     }
 }
@@ -217,7 +217,7 @@ pub fn text(x: &Examination) -> String {
                     &format!("(the scope needed: {})", clean(scope, 200)),
                 );
             }
-            if !j.signature_checked {
+            if !j.signature_checked && j.decoded.is_some() {
                 line(
                     &mut out,
                     "Note",
