@@ -59,7 +59,11 @@ Examples:
 
 /// Options of `causette doctor`.
 #[derive(Debug, Args)]
-#[command(after_long_help = AFTER_HELP)]
+#[command(
+    after_help = "Without --jwks, --secret or --server the signature is not checked (see --help).\n\
+                  Exit status: 0 no check failed, 1 a problem found, 2 usage or I/O error.",
+    after_long_help = AFTER_HELP
+)]
 pub struct DoctorArgs {
     /// The access token; `-` or nothing reads it from stdin. Surrounding
     /// whitespace and a `Bearer ` prefix are ignored.
