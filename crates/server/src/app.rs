@@ -55,18 +55,22 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Key deriving refresh-token successors.
     pub refresh_secret: Arc<Vec<u8>>,
+    /// Revocations, session sites and sites, cached per node.
+    pub access: crate::access::Access,
     known_origins: Arc<RwLock<(Option<Instant>, HashSet<String>)>>,
 }
 
 impl AppState {
     /// State over an opened store.
     pub async fn new(store: Store, settings: Settings) -> anyhow::Result<AppState> {
-        let keys = store.key_set().await?;
+        let keys = Arc::new(RwLock::new(store.key_set(crate::now_unix()).await?));
         let refresh_secret = Arc::new(store.refresh_secret().await?);
+        let access = crate::access::Access::start(store.clone(), keys.clone()).await?;
         Ok(AppState {
             refresh_secret,
+            access,
             store,
-            keys: Arc::new(RwLock::new(keys)),
+            keys,
             bus: Bus::default(),
             bundle: Arc::new(Bundle::load()),
             faq: Arc::new(Faq::bundled()),
@@ -82,12 +86,28 @@ impl AppState {
             .with_leeway(self.settings.leeway_secs)
     }
 
-    /// Verifies an access token at the current time.
+    /// Verifies an access token at the current time. A key id this node
+    /// does not know may come from a rotation on another node: the keys are
+    /// re-read once before the token is refused.
     pub async fn verify(&self, token: &str) -> Result<AccessClaims, Report> {
-        self.keys
+        let validation = self.validation();
+        let result = self
+            .keys
             .read()
             .await
-            .verify(token, &self.validation(), crate::now_unix())
+            .verify(token, &validation, crate::now_unix());
+        match result {
+            Err(r) if r.code() == causette_token::Code::UnknownKey => {
+                if let Err(e) = self.access.reload_keys().await {
+                    tracing::warn!(error = ?e, "cannot reload signing keys");
+                }
+                self.keys
+                    .read()
+                    .await
+                    .verify(token, &validation, crate::now_unix())
+            }
+            other => other,
+        }
     }
 
     /// Whether `origin` is on any site's allowlist (cached for two seconds),
@@ -104,6 +124,7 @@ impl AppState {
             }
         }
         let fresh: HashSet<String> = match self.store.all_origins().await {
+            // Cached for two seconds: this runs on every cross-origin response.
             Ok(list) => list.iter().map(|o| crate::origin::normalize(o)).collect(),
             Err(e) => {
                 tracing::warn!(error = ?e, "cannot load site origins");

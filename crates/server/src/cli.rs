@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::admin::{DbArgs, KeysCommand, SessionCommand, SiteCommand};
 use crate::app::{router, AppState, Settings};
-use crate::store::Store;
 
 /// Causette: the server behind the chat widget.
 #[derive(Debug, Parser)]
@@ -25,6 +25,27 @@ enum Command {
     /// Explain a token: decode it, run every check, and say what is wrong,
     /// who can fix it and how.
     Doctor(crate::doctor::DoctorArgs),
+    /// Manage sites: keys, allowed origins, plans, token lifetimes, themes.
+    Site {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(subcommand)]
+        command: SiteCommand,
+    },
+    /// Rotate or list the token signing keys.
+    Keys {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+    /// Revoke visitor sessions.
+    Session {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(subcommand)]
+        command: SessionCommand,
+    },
 }
 
 /// Options of `causette serve`.
@@ -33,9 +54,9 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "CAUSETTE_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
-    /// Directory for the database and keys.
-    #[arg(long, env = "CAUSETTE_DATA", default_value_os_t = default_data_dir())]
-    pub data: PathBuf,
+    /// Where the database is.
+    #[command(flatten)]
+    pub db: DbArgs,
     /// The URL visitors reach this server at (the tokens' issuer); defaults
     /// to http://ADDR.
     #[arg(long, env = "CAUSETTE_PUBLIC_URL")]
@@ -47,6 +68,15 @@ pub struct ServeArgs {
     /// Milliseconds between streamed chunks of a built-in answer.
     #[arg(long, default_value_t = 30, hide = true)]
     pub stream_delay_ms: u64,
+    /// Seconds a rotated refresh token may be replayed for the same successor.
+    #[arg(long, default_value_t = 10, hide = true)]
+    pub refresh_grace_secs: i64,
+    /// Seconds an unused refresh token lives.
+    #[arg(long, default_value_t = 24 * 3600, hide = true)]
+    pub refresh_idle_secs: i64,
+    /// Seconds a session's refresh tokens live at most.
+    #[arg(long, default_value_t = 30 * 24 * 3600, hide = true)]
+    pub refresh_absolute_secs: i64,
 }
 
 /// `$XDG_DATA_HOME/causette`, `~/.local/share/causette`, or `./causette-data`.
@@ -77,6 +107,19 @@ pub async fn run() -> ExitCode {
         }
         // No tracing subscriber: the report alone goes to stdout.
         Command::Doctor(args) => crate::doctor::run(args).await,
+        Command::Site { db, command } => finish(crate::admin::site(&db, command).await),
+        Command::Keys { db, command } => finish(crate::admin::keys(&db, command).await),
+        Command::Session { db, command } => finish(crate::admin::session(&db, command).await),
+    }
+}
+
+fn finish(result: anyhow::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("causette: {e:#}");
+            ExitCode::from(2)
+        }
     }
 }
 
@@ -101,7 +144,7 @@ fn local_origins(addr: SocketAddr) -> Vec<String> {
 
 /// Starts the HTTP server and runs until Ctrl-C or SIGTERM.
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let store = Store::open(&args.data).await?;
+    let store = args.db.open().await?;
     let issuer = match &args.public_url {
         Some(u) => u.trim_end_matches('/').to_owned(),
         None if args.addr.ip().is_unspecified() => format!("http://127.0.0.1:{}", args.addr.port()),
@@ -121,7 +164,11 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         issuer,
         leeway_secs: 5,
         stream_delay: Duration::from_millis(args.stream_delay_ms),
-        refresh: crate::store::RefreshPolicy::default(),
+        refresh: crate::store::RefreshPolicy {
+            idle_secs: args.refresh_idle_secs,
+            absolute_secs: args.refresh_absolute_secs,
+            grace_secs: args.refresh_grace_secs,
+        },
     };
     let state = AppState::new(store, settings).await?;
     if !state.bundle.is_present() {
@@ -132,7 +179,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(args.addr).await?;
     let local = listener.local_addr()?;
     tracing::info!(
-        data = %args.data.display(),
+        data = %args.db.data.display(),
+        database = ?state.store.backend(),
         demo_origins = ?demo.origins,
         "Causette listening on http://{local}"
     );

@@ -7,6 +7,8 @@
 //! | [`doctor`] | `causette doctor`: a token explained, a deployment checked |
 //! | [`app`] | shared state and the router, merged from one router per resource |
 //! | [`routes`] | HTTP handlers, one module per resource |
+//! | [`admin`] | the operator's commands: sites, keys, sessions |
+//! | [`access`] | revocations, session sites and sites cached per node |
 //! | [`auth`] | bearer tokens and origins, judged by `causette-token` |
 //! | [`store`] | the database (SQLite) and its migrations |
 //! | [`bus`] | live fan-out of conversation events |
@@ -15,6 +17,8 @@
 //! | [`error`] | the one error type every handler returns |
 #![warn(missing_docs)]
 
+pub mod access;
+pub mod admin;
 pub mod answer;
 pub mod app;
 pub mod auth;

@@ -58,14 +58,6 @@ pub struct SessionResponse {
     pub config: serde_json::Value,
 }
 
-/// Scopes granted by a plan.
-pub fn plan_scopes(plan: &str) -> &'static str {
-    match plan {
-        "business" => "chat history custom_css white_label",
-        _ => "chat history",
-    }
-}
-
 /// The page's origin, which must be on the site's allowlist.
 fn check_origin(headers: &HeaderMap, site: &Site) -> Result<(), ApiError> {
     let origin = headers
@@ -110,7 +102,7 @@ async fn respond(
         sub: session.visitor_id.clone(),
         sid: session.id.clone(),
         cid: session.conversation_id.clone(),
-        scope: plan_scopes(&site.plan).to_owned(),
+        scope: site.plan.scopes().to_owned(),
         iat: now,
         nbf: now,
         exp: now + site.access_ttl_secs,
@@ -137,8 +129,24 @@ async fn create(
     let req = json_body(body)?;
     let site = site(&state, &req.site_key).await?;
     check_origin(&headers, &site)?;
-    let created = state.store.create_session(&site.key).await?;
     let now = crate::now_unix();
+    if !state
+        .store
+        .count_conversation(&site.key, now, site.plan.monthly_quota())
+        .await?
+    {
+        tracing::warn!(site = %site.key, plan = %site.plan, "monthly conversation quota reached");
+        return Err(ApiError::denied(
+            Code::QuotaExceeded,
+            format!(
+                "site {} used its {} conversations of this month on the {} plan",
+                site.key,
+                site.plan.monthly_quota().unwrap_or_default(),
+                site.plan
+            ),
+        ));
+    }
+    let created = state.store.create_session(&site.key).await?;
     let refresh = new_token();
     let refresh_expires_at = state
         .store
@@ -197,6 +205,7 @@ async fn refresh(
             (session, token, expires_at)
         }
         Refresh::Reused { session_id } => {
+            state.access.mark_revoked(&session_id);
             tracing::warn!(
                 audit = "refresh_reused",
                 session = %session_id,
@@ -236,6 +245,7 @@ async fn end(State(state): State<AppState>, visitor: Visitor) -> Result<StatusCo
         .revoke_session(&visitor.claims.sid, "ended", crate::now_unix())
         .await?
     {
+        state.access.mark_revoked(&visitor.claims.sid);
         tracing::info!(audit = "session_ended", session = %visitor.claims.sid, "session ended by the visitor");
     }
     Ok(StatusCode::NO_CONTENT)

@@ -14,7 +14,7 @@ pub struct Message {
     pub content: String,
     /// The sender's idempotency key.
     pub client_id: Option<String>,
-    /// Unix seconds.
+    /// Unix milliseconds.
     pub created_at: i64,
 }
 
@@ -52,11 +52,11 @@ impl Store {
             role: role.to_owned(),
             content: content.to_owned(),
             client_id: client_id.map(str::to_owned),
-            created_at: crate::now_unix(),
+            created_at: super::now_millis(),
         };
         let inserted = sqlx::query(
             "INSERT INTO messages (id, conversation_id, role, content, client_id, created_at)
-             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (conversation_id, client_id) DO NOTHING",
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (conversation_id, client_id) DO NOTHING",
         )
         .bind(&m.id)
         .bind(conversation_id)
@@ -85,7 +85,7 @@ impl Store {
     ) -> anyhow::Result<Option<Message>> {
         Ok(sqlx::query_as(
             "SELECT id, role, content, client_id, created_at FROM messages
-             WHERE conversation_id = ? AND client_id = ?",
+             WHERE conversation_id = $1 AND client_id = $2",
         )
         .bind(conversation_id)
         .bind(client_id)
@@ -97,7 +97,7 @@ impl Store {
     pub async fn transcript(&self, conversation_id: &str) -> anyhow::Result<Vec<Message>> {
         Ok(sqlx::query_as(
             "SELECT id, role, content, client_id, created_at FROM messages
-             WHERE conversation_id = ? ORDER BY created_at, rowid",
+             WHERE conversation_id = $1 ORDER BY created_at, id",
         )
         .bind(conversation_id)
         .fetch_all(&self.pool)
@@ -111,16 +111,15 @@ impl Store {
         kind: &str,
         data: &str,
     ) -> anyhow::Result<EventRow> {
-        let id = sqlx::query(
-            "INSERT INTO events (conversation_id, kind, data, created_at) VALUES (?, ?, ?, ?)",
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO events (conversation_id, kind, data, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )
         .bind(conversation_id)
         .bind(kind)
         .bind(data)
         .bind(crate::now_unix())
-        .execute(&self.pool)
-        .await?
-        .last_insert_rowid();
+        .fetch_one(&self.pool)
+        .await?;
         Ok(EventRow {
             id,
             conversation_id: conversation_id.to_owned(),
@@ -138,7 +137,7 @@ impl Store {
     ) -> anyhow::Result<Vec<EventRow>> {
         Ok(sqlx::query_as(
             "SELECT id, conversation_id, kind, data FROM events
-             WHERE conversation_id = ? AND id > ? ORDER BY id LIMIT ?",
+             WHERE conversation_id = $1 AND id > $2 ORDER BY id LIMIT $3",
         )
         .bind(conversation_id)
         .bind(after_id)

@@ -127,7 +127,7 @@ impl Store {
     pub async fn refresh_secret(&self) -> anyhow::Result<Vec<u8>> {
         let mut fresh = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut fresh);
-        sqlx::query("INSERT INTO secrets (name, value, created_at) VALUES ('refresh', ?, ?) ON CONFLICT (name) DO NOTHING")
+        sqlx::query("INSERT INTO secrets (name, value, created_at) VALUES ('refresh', $1, $2) ON CONFLICT (name) DO NOTHING")
             .bind(fresh.to_vec())
             .bind(crate::now_unix())
             .execute(&self.pool)
@@ -150,12 +150,12 @@ impl Store {
         let absolute = now + policy.absolute_secs;
         let idle = (now + policy.idle_secs).min(absolute);
         let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE sessions SET refresh_expires_at = ? WHERE id = ?")
+        sqlx::query("UPDATE sessions SET refresh_expires_at = $1 WHERE id = $2")
             .bind(absolute)
             .bind(session_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("INSERT INTO refresh_tokens (hash, session_id, created_at, idle_expires_at) VALUES (?, ?, ?, ?)")
+        sqlx::query("INSERT INTO refresh_tokens (hash, session_id, created_at, idle_expires_at) VALUES ($1, $2, $3, $4)")
             .bind(token_hash(token))
             .bind(session_id)
             .bind(now)
@@ -168,7 +168,7 @@ impl Store {
 
     async fn session_row(&self, id: &str) -> anyhow::Result<Option<SessionRow>> {
         Ok(sqlx::query_as(
-            "SELECT id, site_key, visitor_id, conversation_id, refresh_expires_at FROM sessions WHERE id = ?",
+            "SELECT id, site_key, visitor_id, conversation_id, refresh_expires_at FROM sessions WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -178,7 +178,7 @@ impl Store {
     /// The site of the session a refresh token belongs to, if any.
     pub async fn refresh_token_site(&self, token: &str) -> anyhow::Result<Option<String>> {
         let row: Option<(String,)> = sqlx::query_as(
-            "SELECT s.site_key FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id WHERE r.hash = ?",
+            "SELECT s.site_key FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id WHERE r.hash = $1",
         )
         .bind(token_hash(token))
         .fetch_optional(&self.pool)
@@ -201,9 +201,9 @@ impl Store {
         // and exactly one of them wins.
         let mut tx = self.pool.begin().await?;
         let won = sqlx::query(
-            "UPDATE refresh_tokens SET rotated_at = ?1
-             WHERE hash = ?2 AND rotated_at IS NULL AND idle_expires_at > ?1
-               AND session_id IN (SELECT id FROM sessions WHERE revoked_at IS NULL AND refresh_expires_at > ?1)",
+            "UPDATE refresh_tokens SET rotated_at = $1
+             WHERE hash = $2 AND rotated_at IS NULL AND idle_expires_at > $1
+               AND session_id IN (SELECT id FROM sessions WHERE revoked_at IS NULL AND refresh_expires_at > $1)",
         )
         .bind(now)
         .bind(&hash)
@@ -213,13 +213,13 @@ impl Store {
             == 1;
         if won {
             let (session_id, absolute): (String, i64) = sqlx::query_as(
-                "SELECT s.id, s.refresh_expires_at FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id WHERE r.hash = ?",
+                "SELECT s.id, s.refresh_expires_at FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id WHERE r.hash = $1",
             )
             .bind(&hash)
             .fetch_one(&mut *tx)
             .await?;
             let idle = (now + policy.idle_secs).min(absolute);
-            sqlx::query("INSERT INTO refresh_tokens (hash, session_id, created_at, idle_expires_at) VALUES (?, ?, ?, ?)")
+            sqlx::query("INSERT INTO refresh_tokens (hash, session_id, created_at, idle_expires_at) VALUES ($1, $2, $3, $4)")
                 .bind(token_hash(&next))
                 .bind(&session_id)
                 .bind(now)
@@ -240,7 +240,7 @@ impl Store {
         tx.rollback().await?;
         let state: Option<TokenState> = sqlx::query_as(
             "SELECT r.session_id, r.idle_expires_at, r.rotated_at, s.revoked_at, s.refresh_expires_at
-             FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id WHERE r.hash = ?",
+             FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id WHERE r.hash = $1",
         )
         .bind(&hash)
         .fetch_optional(&self.pool)
@@ -254,7 +254,7 @@ impl Store {
         match state.rotated_at {
             Some(at) if now - at <= policy.grace_secs => {
                 let (expires_at,): (i64,) =
-                    sqlx::query_as("SELECT idle_expires_at FROM refresh_tokens WHERE hash = ?")
+                    sqlx::query_as("SELECT idle_expires_at FROM refresh_tokens WHERE hash = $1")
                         .bind(token_hash(&next))
                         .fetch_one(&self.pool)
                         .await?;
@@ -283,24 +283,6 @@ impl Store {
             None => Ok(Refresh::Expired),
         }
     }
-
-    /// Revokes a session (the whole refresh-token family); returns whether
-    /// it was live.
-    pub async fn revoke_session(
-        &self,
-        session_id: &str,
-        reason: &str,
-        now: i64,
-    ) -> anyhow::Result<bool> {
-        let n = sqlx::query("UPDATE sessions SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL")
-            .bind(now)
-            .bind(reason)
-            .bind(session_id)
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
-        Ok(n == 1)
-    }
 }
 
 #[cfg(test)]
@@ -326,7 +308,7 @@ mod tests {
 
     async fn store() -> (Store, tempfile::TempDir, SessionRow) {
         let dir = tempfile::tempdir().unwrap();
-        let s = Store::open(dir.path()).await.unwrap();
+        let s = Store::open(dir.path(), None).await.unwrap();
         s.ensure_site("site", "Site", &[]).await.unwrap();
         let ns = s.create_session("site").await.unwrap();
         let row = s.session_row(&ns.session_id).await.unwrap().unwrap();

@@ -11,6 +11,15 @@ pub struct NewSession {
     pub conversation_id: String,
 }
 
+/// A revoked session, as seen by the revocation feed.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Revoked {
+    /// Session id.
+    pub id: String,
+    /// When (Unix seconds).
+    pub revoked_at: i64,
+}
+
 impl Store {
     /// Starts a session for a new visitor, with a new conversation.
     pub async fn create_session(&self, site_key: &str) -> anyhow::Result<NewSession> {
@@ -21,17 +30,15 @@ impl Store {
         };
         let now = crate::now_unix();
         let mut tx = self.pool.begin().await?;
+        sqlx::query("INSERT INTO conversations (id, site_key, visitor_id, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(&s.conversation_id)
+            .bind(site_key)
+            .bind(&s.visitor_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query(
-            "INSERT INTO conversations (id, site_key, visitor_id, created_at) VALUES (?, ?, ?, ?)",
-        )
-        .bind(&s.conversation_id)
-        .bind(site_key)
-        .bind(&s.visitor_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO sessions (id, site_key, visitor_id, conversation_id, created_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO sessions (id, site_key, visitor_id, conversation_id, created_at) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(&s.session_id)
         .bind(site_key)
@@ -47,10 +54,65 @@ impl Store {
     /// The site of a session and whether it was revoked; `None` if unknown.
     pub async fn session_state(&self, session_id: &str) -> anyhow::Result<Option<(String, bool)>> {
         let row: Option<(String, Option<i64>)> =
-            sqlx::query_as("SELECT site_key, revoked_at FROM sessions WHERE id = ?")
+            sqlx::query_as("SELECT site_key, revoked_at FROM sessions WHERE id = $1")
                 .bind(session_id)
                 .fetch_optional(&self.pool)
                 .await?;
         Ok(row.map(|(site, revoked)| (site, revoked.is_some())))
+    }
+
+    /// Revokes a session (the whole refresh-token family); returns whether
+    /// it was live.
+    pub async fn revoke_session(
+        &self,
+        session_id: &str,
+        reason: &str,
+        now: i64,
+    ) -> anyhow::Result<bool> {
+        let n = sqlx::query(
+            "UPDATE sessions SET revoked_at = $1, revoked_reason = $2 WHERE id = $3 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(reason)
+        .bind(session_id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// Revokes every live session of a site, or of one visitor of it.
+    /// Returns how many were revoked.
+    pub async fn revoke_sessions(
+        &self,
+        site_key: &str,
+        visitor: Option<&str>,
+        now: i64,
+    ) -> anyhow::Result<u64> {
+        let q = match visitor {
+            Some(v) => sqlx::query(
+                "UPDATE sessions SET revoked_at = $1, revoked_reason = 'revoked' WHERE site_key = $2 AND visitor_id = $3 AND revoked_at IS NULL",
+            )
+            .bind(now)
+            .bind(site_key)
+            .bind(v.to_owned()),
+            None => sqlx::query(
+                "UPDATE sessions SET revoked_at = $1, revoked_reason = 'revoked' WHERE site_key = $2 AND revoked_at IS NULL",
+            )
+            .bind(now)
+            .bind(site_key),
+        };
+        Ok(q.execute(&self.pool).await?.rows_affected())
+    }
+
+    /// Sessions revoked at or after `since` (Unix seconds): what every node
+    /// polls to refuse revoked tokens without a query per request.
+    pub async fn revoked_since(&self, since: i64) -> anyhow::Result<Vec<Revoked>> {
+        Ok(
+            sqlx::query_as("SELECT id, revoked_at FROM sessions WHERE revoked_at >= $1")
+                .bind(since)
+                .fetch_all(&self.pool)
+                .await?,
+        )
     }
 }
