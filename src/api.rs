@@ -5,8 +5,9 @@
 //! library to judge. No token ever goes into a URL.
 
 use gloo_net::http::{Request, Response};
-use serde::Deserialize;
 use wasm_bindgen::JsCast;
+
+use crate::json::Object;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::ReadableStreamDefaultReader;
 
@@ -47,12 +48,19 @@ impl ApiError {
                 www_authenticate,
                 retry_after,
                 body,
-            } => causette_token::wire::diagnose_response(
-                *status,
-                www_authenticate.as_deref(),
-                retry_after.as_deref(),
-                body.as_deref(),
-            ),
+            } => {
+                // The body is read with the browser's JSON parser; the
+                // library takes the two fields it needs.
+                let body = body.as_deref().and_then(Object::parse);
+                let field = |name: &str| body.as_ref().and_then(|b| b.str(name));
+                causette_token::wire::diagnose_fields(
+                    *status,
+                    www_authenticate.as_deref(),
+                    retry_after.as_deref(),
+                    field("reason").as_deref(),
+                    field("scope").as_deref(),
+                )
+            }
             ApiError::Network(_) => causette_token::wire::diagnose_network_failure(offline),
         }
     }
@@ -77,7 +85,7 @@ impl ApiError {
 }
 
 /// A new session: `POST /v1/sessions`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct Session {
     /// Short-lived JWT, kept in memory only.
     pub access_token: String,
@@ -92,7 +100,7 @@ pub struct Session {
 }
 
 /// What `GET /v1/diagnose` says about this page's origin and site key.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct DiagnoseInfo {
     /// Whether the site key exists.
     pub site_known: bool,
@@ -101,7 +109,7 @@ pub struct DiagnoseInfo {
 }
 
 /// A stored message, as returned by a send.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct Stored {
     /// Server id of the message.
     pub id: String,
@@ -110,13 +118,13 @@ pub struct Stored {
 impl Session {
     /// Reads a session from the JSON body of `POST /v1/sessions`.
     pub fn from_json(body: &str) -> Option<Self> {
-        let v = parse(body)?;
+        let v = Object::parse(body)?;
         Some(Session {
-            access_token: str_field(&v, "access_token")?,
-            expires_in: v.get("expires_in")?.as_i64()?,
-            session_id: str_field(&v, "session_id")?,
-            conversation_id: str_field(&v, "conversation_id")?,
-            server_time: v.get("server_time")?.as_i64()?,
+            access_token: v.str("access_token")?,
+            expires_in: v.int("expires_in")?,
+            session_id: v.str("session_id")?,
+            conversation_id: v.str("conversation_id")?,
+            server_time: v.int("server_time")?,
         })
     }
 }
@@ -124,10 +132,10 @@ impl Session {
 impl DiagnoseInfo {
     /// Reads the JSON body of `GET /v1/diagnose`.
     pub fn from_json(body: &str) -> Option<Self> {
-        let v = parse(body)?;
+        let v = Object::parse(body)?;
         Some(DiagnoseInfo {
-            site_known: v.get("site_known")?.as_bool()?,
-            origin_allowed: v.get("origin_allowed")?.as_bool()?,
+            site_known: v.bool("site_known")?,
+            origin_allowed: v.bool("origin_allowed")?,
         })
     }
 }
@@ -136,20 +144,9 @@ impl Stored {
     /// Reads the JSON body of a message send.
     pub fn from_json(body: &str) -> Option<Self> {
         Some(Stored {
-            id: str_field(&parse(body)?, "id")?,
+            id: Object::parse(body)?.str("id")?,
         })
     }
-}
-
-// JSON is read through `serde_json::Value`, the one deserializer the
-// diagnosis library already brings into the bundle; derived deserializers
-// would each add their own copy of the parsing and error-message code.
-pub(crate) fn parse(body: &str) -> Option<serde_json::Value> {
-    serde_json::from_str(body).ok()
-}
-
-pub(crate) fn str_field(v: &serde_json::Value, name: &str) -> Option<String> {
-    v.get(name)?.as_str().map(str::to_owned)
 }
 
 /// `{"<key>":"<value>"}` as JSON text.

@@ -4,11 +4,8 @@
 //! events read from the stream, so the rules (deduplication, streaming
 //! deltas, matching a sent message with its echo) are tested natively.
 
-use serde::Deserialize;
-
 /// Who wrote a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     /// The person chatting on the site.
     Visitor,
@@ -93,15 +90,11 @@ impl ChatEvent {
     /// Decodes an event; unknown names or bad data give `None` (newer
     /// servers may add events an older widget can ignore).
     pub fn decode(event: &str, data: &str) -> Option<Self> {
-        // Read by hand from a `Value` (see `api::parse`): `id` is required,
-        // the rest optional, and a field of the wrong type spoils the event.
-        let v = crate::api::parse(data)?;
-        let v = v.as_object()?;
-        let opt_str = |name: &str| match v.get(name) {
-            None | Some(serde_json::Value::Null) => Some(None),
-            Some(x) => x.as_str().map(|s| Some(s.to_owned())),
-        };
-        let id = v.get("id")?.as_str()?.to_owned();
+        // `id` is required, the rest optional, and a field of the wrong
+        // type spoils the event.
+        let v = crate::json::Object::parse(data)?;
+        let opt_str = |name: &str| v.opt_str(name);
+        let id = v.str("id")?;
         let client_id = opt_str("client_id")?;
         let role = match opt_str("role")? {
             Some(r) => Some(Role::parse(&r)?),

@@ -21,6 +21,7 @@ pub mod chat;
 pub mod components;
 pub mod config;
 pub mod i18n;
+pub mod json;
 pub mod session;
 pub mod sse;
 pub mod status;

@@ -20,11 +20,16 @@ pub fn MessageList() -> impl IntoView {
     view! {
         <ol class="messages" node_ref=list aria-label=t(locale, Text::Messages)>
             <li class="message assistant greeting">{t(locale, Text::Greeting)}</li>
-            <For
-                each=move || session.transcript.with(|t| t.messages.clone())
-                key=|m| (m.id.clone(), m.text.len(), m.delivery as u8)
-                children=move |m| view! { <Message message=m /> }
-            />
+            // A plain list, not a keyed <For>: a streaming reply changes its
+            // row on every piece anyway, and the keyed diff costs ~5 KB.
+            {move || {
+                session
+                    .transcript
+                    .with(|t| t.messages.clone())
+                    .into_iter()
+                    .map(|m| view! { <Message message=m /> })
+                    .collect_view()
+            }}
         </ol>
     }
 }

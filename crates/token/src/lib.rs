@@ -80,4 +80,6 @@ pub use decode::{decode_unverified, DecodedToken, Header};
 pub use diagnosis::{Code, Diagnosis, Recovery, VisitorState, WhoCanFix};
 pub use report::{Finding, Report};
 pub use validation::Validation;
-pub use wire::{diagnose_network_failure, diagnose_response, rejection, Rejection};
+pub use wire::{
+    diagnose_fields, diagnose_network_failure, diagnose_response, rejection, Rejection,
+};

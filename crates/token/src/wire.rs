@@ -149,12 +149,30 @@ pub fn diagnose_response(
     retry_after: Option<&str>,
     body: Option<&str>,
 ) -> Diagnosis {
-    let challenge = www_authenticate.and_then(bearer);
     let body: Option<Value> = body
         .filter(|b| b.len() <= 64 * 1024)
         .and_then(|b| serde_json::from_str(b).ok());
-    let body_str = |name: &str| body.as_ref()?.get(name)?.as_str().map(str::to_owned);
+    let body_str = |name: &str| body.as_ref()?.get(name)?.as_str();
+    diagnose_fields(
+        status,
+        www_authenticate,
+        retry_after,
+        body_str("reason"),
+        body_str("scope"),
+    )
+}
 
+/// [`diagnose_response`] for a caller that has already read the JSON body's
+/// `reason` and `scope` fields. The widget reads bodies with the browser's
+/// own `JSON.parse`, so this path keeps a JSON parser out of its bundle.
+pub fn diagnose_fields(
+    status: u16,
+    www_authenticate: Option<&str>,
+    retry_after: Option<&str>,
+    body_reason: Option<&str>,
+    body_scope: Option<&str>,
+) -> Diagnosis {
+    let challenge = www_authenticate.and_then(bearer);
     let header_reason = challenge
         .as_ref()
         .and_then(|c| c.param("error_description"))
@@ -171,7 +189,7 @@ pub fn diagnose_response(
     };
 
     let code = header_reason
-        .or_else(|| body_str("reason").as_deref().and_then(Code::parse))
+        .or_else(|| body_reason.and_then(Code::parse))
         .or(by_header_error)
         .unwrap_or(match status {
             0 => Code::Network,
@@ -193,7 +211,7 @@ pub fn diagnose_response(
             .as_ref()
             .and_then(|c| c.param("scope"))
             .map(str::to_owned)
-            .or_else(|| body_str("scope"))
+            .or_else(|| body_scope.map(str::to_owned))
     } else {
         None
     };
