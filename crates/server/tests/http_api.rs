@@ -1,88 +1,11 @@
 //! The HTTP API against the real `causette serve` binary.
 
-use std::process::Stdio;
+mod support;
+
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use tokio::process::{Child, Command};
-
-struct Server {
-    _child: Child,
-    url: String,
-    _data: tempfile::TempDir,
-}
-
-impl Server {
-    async fn start() -> Server {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let data = tempfile::tempdir().unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_causette"))
-            .args([
-                "serve",
-                "--addr",
-                &format!("127.0.0.1:{port}"),
-                "--stream-delay-ms",
-                "1",
-                "--data",
-            ])
-            .arg(data.path())
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("causette serve starts");
-        let url = format!("http://127.0.0.1:{port}");
-        for _ in 0..200 {
-            if reqwest::get(format!("{url}/v1/diagnose")).await.is_ok() {
-                return Server {
-                    _child: child,
-                    url,
-                    _data: data,
-                };
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("the server did not start");
-    }
-
-    fn origin(&self) -> String {
-        self.url.clone()
-    }
-
-    async fn post_session(
-        &self,
-        origin: Option<&str>,
-        body: &str,
-    ) -> (u16, reqwest::header::HeaderMap, Value) {
-        let mut req = reqwest::Client::new()
-            .post(format!("{}/v1/sessions", self.url))
-            .header("content-type", "application/json")
-            .body(body.to_owned());
-        if let Some(o) = origin {
-            req = req.header("origin", o);
-        }
-        let res = req.send().await.unwrap();
-        let status = res.status().as_u16();
-        let headers = res.headers().clone();
-        let body = res.json().await.unwrap_or(Value::Null);
-        (status, headers, body)
-    }
-
-    async fn session(&self) -> (String, String) {
-        let (status, _, body) = self
-            .post_session(Some(&self.origin()), r#"{"site_key":"demo"}"#)
-            .await;
-        assert_eq!(status, 201, "{body}");
-        (
-            body["access_token"].as_str().unwrap().to_owned(),
-            body["conversation_id"].as_str().unwrap().to_owned(),
-        )
-    }
-}
+use support::Server;
 
 fn assert_error(status: u16, body: &Value, want_status: u16, reason: &str) {
     assert_eq!(status, want_status, "{body}");
@@ -96,7 +19,7 @@ fn assert_error(status: u16, body: &Value, want_status: u16, reason: &str) {
 
 #[tokio::test]
 async fn a_session_is_created_for_an_allowed_origin() {
-    let s = Server::start().await;
+    let (s, _db) = Server::start().await;
     let (status, headers, body) = s
         .post_session(Some(&s.origin()), r#"{"site_key":"demo"}"#)
         .await;
@@ -112,7 +35,7 @@ async fn a_session_is_created_for_an_allowed_origin() {
 
 #[tokio::test]
 async fn unknown_site_key_is_a_clear_404() {
-    let s = Server::start().await;
+    let (s, _db) = Server::start().await;
     let (status, _, body) = s
         .post_session(Some(&s.origin()), r#"{"site_key":"nope"}"#)
         .await;
@@ -121,7 +44,7 @@ async fn unknown_site_key_is_a_clear_404() {
 
 #[tokio::test]
 async fn disallowed_origin_is_refused_and_cannot_read_the_answer() {
-    let s = Server::start().await;
+    let (s, _db) = Server::start().await;
     let (status, headers, body) = s
         .post_session(Some("https://evil.example"), r#"{"site_key":"demo"}"#)
         .await;
@@ -131,7 +54,7 @@ async fn disallowed_origin_is_refused_and_cannot_read_the_answer() {
 
 #[tokio::test]
 async fn missing_origin_is_refused() {
-    let s = Server::start().await;
+    let (s, _db) = Server::start().await;
     let (status, _, body) = s.post_session(None, r#"{"site_key":"demo"}"#).await;
     assert_error(status, &body, 403, "origin_not_allowed");
     assert!(body["detail"].as_str().unwrap().contains("Origin"));
@@ -139,7 +62,7 @@ async fn missing_origin_is_refused() {
 
 #[tokio::test]
 async fn malformed_bodies_are_clear_400s() {
-    let s = Server::start().await;
+    let (s, _db) = Server::start().await;
     for body in [
         r#"{"site_key":"#,
         "not json",
@@ -160,7 +83,7 @@ async fn malformed_bodies_are_clear_400s() {
 
 #[tokio::test]
 async fn oversized_bodies_are_refused() {
-    let s = Server::start().await;
+    let (s, _db) = Server::start().await;
     let huge = format!(r#"{{"site_key":"{}"}}"#, "x".repeat(200_000));
     let (status, _, _) = s.post_session(Some(&s.origin()), &huge).await;
     assert_eq!(status, 413);
@@ -168,7 +91,7 @@ async fn oversized_bodies_are_refused() {
 
 #[tokio::test]
 async fn token_calls_without_credentials_get_rfc6750_answers() {
-    let s = Server::start().await;
+    let (s, _db) = Server::start().await;
     let (_, cid) = s.session().await;
     let c = reqwest::Client::new();
     let res = c
@@ -205,7 +128,7 @@ async fn token_calls_without_credentials_get_rfc6750_answers() {
 
 #[tokio::test]
 async fn tokens_in_urls_are_refused() {
-    let s = Server::start().await;
+    let (s, _db) = Server::start().await;
     let (token, cid) = s.session().await;
     let res = reqwest::get(format!(
         "{}/v1/conversations/{cid}?access_token={token}",
@@ -220,7 +143,7 @@ async fn tokens_in_urls_are_refused() {
 
 #[tokio::test]
 async fn another_conversation_is_out_of_scope() {
-    let s = Server::start().await;
+    let (s, _db) = Server::start().await;
     let (token, _) = s.session().await;
     let (_, other) = s.session().await;
     let res = reqwest::Client::new()
@@ -236,7 +159,7 @@ async fn another_conversation_is_out_of_scope() {
 
 #[tokio::test]
 async fn a_retried_send_is_stored_once_and_answered_once() {
-    let s = Server::start().await;
+    let (s, _db) = Server::start().await;
     let (token, cid) = s.session().await;
     let c = reqwest::Client::new();
     let send = || {
@@ -283,7 +206,7 @@ async fn a_retried_send_is_stored_once_and_answered_once() {
 
 #[tokio::test]
 async fn messages_have_limits() {
-    let s = Server::start().await;
+    let (s, _db) = Server::start().await;
     let (token, cid) = s.session().await;
     let c = reqwest::Client::new();
     for (text, why) in [("   ", "empty"), (&*"a".repeat(4_001), "4001")] {
@@ -332,7 +255,7 @@ async fn read_events(res: reqwest::Response, n: usize) -> Vec<(i64, String, Valu
 
 #[tokio::test]
 async fn the_event_stream_resumes_with_exactly_the_missed_events() {
-    let s = Server::start().await;
+    let (s, _db) = Server::start().await;
     let (token, cid) = s.session().await;
     let c = reqwest::Client::new();
     c.post(format!("{}/v1/conversations/{cid}/messages", s.url))
@@ -386,7 +309,7 @@ async fn the_event_stream_resumes_with_exactly_the_missed_events() {
 
 #[tokio::test]
 async fn diagnose_is_open_to_any_origin_and_tells_what_is_wrong() {
-    let s = Server::start().await;
+    let (s, _db) = Server::start().await;
     let c = reqwest::Client::new();
     let body: Value = c
         .get(format!("{}/v1/diagnose?site=demo", s.url))
@@ -411,46 +334,9 @@ async fn diagnose_is_open_to_any_origin_and_tells_what_is_wrong() {
     assert_eq!(jwks["keys"][0]["crv"], "Ed25519");
 }
 
-impl Server {
-    async fn refresh(&self, origin: &str, token: &str) -> (u16, Value) {
-        let res = reqwest::Client::new()
-            .post(format!("{}/v1/sessions/refresh", self.url))
-            .header("origin", origin)
-            .json(&json!({ "refresh_token": token }))
-            .send()
-            .await
-            .unwrap();
-        (
-            res.status().as_u16(),
-            res.json().await.unwrap_or(Value::Null),
-        )
-    }
-
-    async fn new_session(&self) -> Value {
-        let (status, _, body) = self
-            .post_session(Some(&self.origin()), r#"{"site_key":"demo"}"#)
-            .await;
-        assert_eq!(status, 201);
-        body
-    }
-
-    async fn transcript_status(&self, token: &str, cid: &str) -> (u16, Value) {
-        let res = reqwest::Client::new()
-            .get(format!("{}/v1/conversations/{cid}", self.url))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        (
-            res.status().as_u16(),
-            res.json().await.unwrap_or(Value::Null),
-        )
-    }
-}
-
 #[tokio::test]
 async fn refresh_rotates_and_a_racing_replay_gets_the_same_pair() {
-    let s = Server::start().await;
+    let (s, _db) = Server::start().await;
     let first = s.new_session().await;
     let r0 = first["refresh_token"].as_str().unwrap();
     assert!(first["refresh_expires_in"].as_i64().unwrap() > 3600);
@@ -480,7 +366,7 @@ async fn refresh_rotates_and_a_racing_replay_gets_the_same_pair() {
 
 #[tokio::test]
 async fn fifty_simultaneous_refreshes_make_one_successor_and_no_revocation() {
-    let s = Server::start().await;
+    let (s, _db) = Server::start().await;
     let first = s.new_session().await;
     let r0 = first["refresh_token"].as_str().unwrap().to_owned();
     let origin = s.origin();
@@ -501,7 +387,7 @@ async fn fifty_simultaneous_refreshes_make_one_successor_and_no_revocation() {
 
 #[tokio::test]
 async fn a_refresh_from_another_origin_is_refused_without_spending_the_token() {
-    let s = Server::start().await;
+    let (s, _db) = Server::start().await;
     let first = s.new_session().await;
     let r0 = first["refresh_token"].as_str().unwrap();
     let (status, body) = s.refresh("https://evil.example", r0).await;
@@ -513,7 +399,7 @@ async fn a_refresh_from_another_origin_is_refused_without_spending_the_token() {
 
 #[tokio::test]
 async fn ending_a_session_revokes_its_tokens() {
-    let s = Server::start().await;
+    let (s, _db) = Server::start().await;
     let first = s.new_session().await;
     let at = first["access_token"].as_str().unwrap();
     let cid = first["conversation_id"].as_str().unwrap();
