@@ -13,11 +13,11 @@ use crate::store::{Plan, Site, SiteChanges, Store};
 #[derive(Debug, Args, Clone)]
 pub struct DbArgs {
     /// Directory of the SQLite database (ignored with DATABASE_URL).
-    #[arg(long, env = "CAUSETTE_DATA", default_value_os_t = crate::cli::default_data_dir())]
+    #[arg(long, global = true, env = "CAUSETTE_DATA", default_value_os_t = crate::cli::default_data_dir())]
     pub data: PathBuf,
     /// PostgreSQL URL (`postgres://user:pass@host/db`); SQLite in the data
     /// directory when unset.
-    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
 }
 
@@ -97,7 +97,12 @@ pub enum SiteCommand {
 pub enum KeysCommand {
     /// Add a new signing key; the previous ones verify until the longest
     /// access-token lifetime has passed, then retire.
-    Rotate,
+    Rotate {
+        /// Seconds the previous keys keep verifying (default: the longest
+        /// access-token lifetime of any site plus a minute).
+        #[arg(long)]
+        overlap_secs: Option<i64>,
+    },
     /// List signing keys.
     List,
 }
@@ -299,9 +304,12 @@ pub async fn keys(db: &DbArgs, cmd: KeysCommand) -> anyhow::Result<()> {
     let store = db.open().await?;
     let now = crate::now_unix();
     match cmd {
-        KeysCommand::Rotate => {
+        KeysCommand::Rotate { overlap_secs } => {
             store.key_set(now).await?; // make sure a first key exists
-            let overlap = store.longest_access_ttl().await? + 60;
+            let overlap = match overlap_secs {
+                Some(s) => s.max(0),
+                None => store.longest_access_ttl().await? + 60,
+            };
             let kid = store.rotate_keys(now, overlap).await?;
             tracing::info!(audit = "keys_rotated", kid = %kid, "signing key rotated");
             println!(

@@ -36,6 +36,14 @@ pub struct Settings {
     pub stream_delay: Duration,
     /// Refresh-token lifetimes and grace window.
     pub refresh: crate::store::RefreshPolicy,
+    /// Session creations and refreshes allowed per minute per client IP
+    /// and per site (0: no limit).
+    pub rate_per_ip: u32,
+    /// See `rate_per_ip`.
+    pub rate_per_site: u32,
+    /// Take the client IP from the first `X-Forwarded-For` entry (behind a
+    /// reverse proxy that sets it).
+    pub trust_forwarded_for: bool,
 }
 
 /// Everything a handler may need; cheap to clone.
@@ -57,6 +65,8 @@ pub struct AppState {
     pub refresh_secret: Arc<Vec<u8>>,
     /// Revocations, session sites and sites, cached per node.
     pub access: crate::access::Access,
+    /// Rate limits on sessions.
+    pub limits: crate::ratelimit::Limits,
     known_origins: Arc<RwLock<(Option<Instant>, HashSet<String>)>>,
 }
 
@@ -66,7 +76,16 @@ impl AppState {
         let keys = Arc::new(RwLock::new(store.key_set(crate::now_unix()).await?));
         let refresh_secret = Arc::new(store.refresh_secret().await?);
         let access = crate::access::Access::start(store.clone(), keys.clone()).await?;
+        let limits = crate::ratelimit::Limits::new(settings.rate_per_ip, settings.rate_per_site);
+        let shrink = limits.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(60)).await;
+                shrink.shrink();
+            }
+        });
         Ok(AppState {
+            limits,
             refresh_secret,
             access,
             store,
@@ -135,6 +154,26 @@ impl AppState {
         *self.known_origins.write().await = (Some(Instant::now()), fresh);
         known
     }
+}
+
+/// The calling client's IP: the peer, or the first `X-Forwarded-For`
+/// entry when the server is told it sits behind a proxy.
+pub fn client_ip(
+    state: &AppState,
+    peer: std::net::SocketAddr,
+    headers: &axum::http::HeaderMap,
+) -> std::net::IpAddr {
+    if state.settings.trust_forwarded_for {
+        if let Some(ip) = headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.trim().parse().ok())
+        {
+            return ip;
+        }
+    }
+    peer.ip()
 }
 
 /// The whole HTTP service.

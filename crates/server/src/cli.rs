@@ -68,6 +68,17 @@ pub struct ServeArgs {
     /// Milliseconds between streamed chunks of a built-in answer.
     #[arg(long, default_value_t = 30, hide = true)]
     pub stream_delay_ms: u64,
+    /// Session creations and refreshes allowed per minute from one client
+    /// IP (0: no limit).
+    #[arg(long, env = "CAUSETTE_RATE_PER_IP", default_value_t = 120)]
+    pub rate_per_ip: u32,
+    /// Session creations and refreshes allowed per minute for one site
+    /// (0: no limit).
+    #[arg(long, env = "CAUSETTE_RATE_PER_SITE", default_value_t = 6000)]
+    pub rate_per_site: u32,
+    /// Behind a reverse proxy: take the client IP from X-Forwarded-For.
+    #[arg(long)]
+    pub trust_forwarded_for: bool,
     /// Seconds a rotated refresh token may be replayed for the same successor.
     #[arg(long, default_value_t = 10, hide = true)]
     pub refresh_grace_secs: i64,
@@ -169,6 +180,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             absolute_secs: args.refresh_absolute_secs,
             grace_secs: args.refresh_grace_secs,
         },
+        rate_per_ip: args.rate_per_ip,
+        rate_per_site: args.rate_per_site,
+        trust_forwarded_for: args.trust_forwarded_for,
     };
     let state = AppState::new(store, settings).await?;
     if !state.bundle.is_present() {
@@ -185,7 +199,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         "Causette listening on http://{local}"
     );
     println!("listening on http://{local}");
-    axum::serve(listener, router(state))
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())
         .await?;
     Ok(())

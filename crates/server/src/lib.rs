@@ -10,6 +10,7 @@
 //! | [`admin`] | the operator's commands: sites, keys, sessions |
 //! | [`access`] | revocations, session sites and sites cached per node |
 //! | [`auth`] | bearer tokens and origins, judged by `causette-token` |
+//! | [`ratelimit`] | per-IP and per-site limits on sessions |
 //! | [`store`] | the database (SQLite) and its migrations |
 //! | [`bus`] | live fan-out of conversation events |
 //! | [`answer`] | the built-in answerer |
@@ -28,6 +29,7 @@ pub mod cli;
 pub mod doctor;
 pub mod error;
 pub mod origin;
+pub mod ratelimit;
 pub mod routes;
 pub mod store;
 

@@ -2,7 +2,9 @@
 //! (rotate the refresh token), `DELETE /v1/sessions/current` (end).
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::State;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::routing::{delete, post};
 use axum::{Json, Router};
@@ -121,13 +123,39 @@ async fn respond(
     }
 }
 
+/// Counts a call against its client's rate limit.
+fn limit(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> Result<(), ApiError> {
+    let ip = crate::app::client_ip(state, peer, headers);
+    state.limits.check_ip(ip).map_err(|secs| {
+        tracing::warn!(%ip, retry_after = secs, "rate limited");
+        rate_limited(secs, format!("too many session requests from {ip}"))
+    })
+}
+
+fn rate_limited(secs: u64, detail: String) -> ApiError {
+    ApiError::Denied {
+        diagnosis: causette_token::Diagnosis::new(Code::RateLimited).with_retry_after(Some(secs)),
+        detail,
+    }
+}
+
+fn limit_site(state: &AppState, site: &str) -> Result<(), ApiError> {
+    state.limits.check_site(site).map_err(|secs| {
+        tracing::warn!(site, retry_after = secs, "rate limited");
+        rate_limited(secs, format!("too many session requests for site {site}"))
+    })
+}
+
 async fn create(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Result<Json<NewSessionRequest>, JsonRejection>,
 ) -> Result<(StatusCode, Json<SessionResponse>), ApiError> {
+    limit(&state, peer, &headers)?;
     let req = json_body(body)?;
     let site = site(&state, &req.site_key).await?;
+    limit_site(&state, &site.key)?;
     check_origin(&headers, &site)?;
     let now = crate::now_unix();
     if !state
@@ -166,9 +194,11 @@ async fn create(
 
 async fn refresh(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Result<Json<RefreshRequest>, JsonRejection>,
 ) -> Result<Json<SessionResponse>, ApiError> {
+    limit(&state, peer, &headers)?;
     let req = json_body(body)?;
     let presented = req.refresh_token.trim();
     // The origin is checked before the token is spent, so a stolen token
@@ -178,6 +208,7 @@ async fn refresh(
         None => None,
     };
     if let Some(site) = &site {
+        limit_site(&state, &site.key)?;
         check_origin(&headers, site)?;
     }
     let now = crate::now_unix();
