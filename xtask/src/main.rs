@@ -8,6 +8,7 @@ mod build;
 mod cmd;
 mod flags;
 mod fuzz;
+mod postgres;
 mod project;
 mod run;
 mod setup;
@@ -33,7 +34,12 @@ Commands:
                         build, then serve the demo (default 127.0.0.1:8080,
                         data in target/demo-data)
   test                  everything CI checks: build, fmt, clippy, native tests,
-                        wasm tests in headless Chromium, end-to-end tests
+                        the server's HTTP and multi-node tests on a private
+                        PostgreSQL it starts, wasm tests in headless Chromium,
+                        end-to-end tests
+  postgres              start a private PostgreSQL server (target/postgres-shell)
+                        for running the server tests by hand; prints the
+                        CAUSETTE_TEST_POSTGRES value and stops on Enter
   size                  raw and gzip sizes of embed.js and the widget bundle,
                         checked against the budgets
   bench                 release build, size figures, server benchmark
@@ -72,6 +78,10 @@ fn dispatch(command: &str, flags: Flags) -> Result<()> {
         "test" => {
             flags.finish()?;
             test::run()
+        }
+        "postgres" => {
+            flags.finish()?;
+            postgres::shell()
         }
         "size" => {
             flags.finish()?;

@@ -1,6 +1,9 @@
 //! `cargo xtask test`: everything CI checks, in order, stopping at the first
-//! failure, with a timing summary.
+//! failure, with a timing summary. A step whose prerequisite truly cannot be
+//! had here (PostgreSQL not installable) is skipped with its reason, and the
+//! rest goes on.
 
+use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -8,6 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, Context, Result};
 
 use crate::cmd::Cmd;
+use crate::postgres::{Cluster, StartError};
 use crate::project::{self, CHROMEDRIVER, CHROMIUM};
 use crate::{build, setup};
 
@@ -20,6 +24,7 @@ const STEPS: &[Step] = &[
     ("fmt", fmt),
     ("clippy", clippy),
     ("native tests", native_tests),
+    ("PostgreSQL tests", postgres_tests),
     ("wasm tests (headless Chromium)", wasm_tests),
     ("end-to-end tests", end_to_end_tests),
 ];
@@ -27,11 +32,26 @@ const STEPS: &[Step] = &[
 enum Outcome {
     Passed(Duration),
     Failed(Duration),
+    Skipped(Duration),
     NotRun,
 }
 
+/// The error a step returns when it cannot run here at all: the step is
+/// marked skipped, not failed, and the next one runs.
+#[derive(Debug)]
+struct Skipped(String);
+
+impl fmt::Display for Skipped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "skipped: {}", self.0)
+    }
+}
+
+impl std::error::Error for Skipped {}
+
 pub fn run() -> Result<()> {
     let mut outcomes: Vec<Outcome> = STEPS.iter().map(|_| Outcome::NotRun).collect();
+    let mut skipped = Vec::new();
     for (i, (name, step)) in STEPS.iter().enumerate() {
         println!("\n━━ [{}/{}] {name} ━━", i + 1, STEPS.len());
         let started = Instant::now();
@@ -39,6 +59,11 @@ pub fn run() -> Result<()> {
         let took = started.elapsed();
         match result {
             Ok(()) => outcomes[i] = Outcome::Passed(took),
+            Err(err) if err.downcast_ref::<Skipped>().is_some() => {
+                println!("⚠ {name} {err}");
+                outcomes[i] = Outcome::Skipped(took);
+                skipped.push(format!("{name}: {err}"));
+            }
             Err(err) => {
                 outcomes[i] = Outcome::Failed(took);
                 print!("\n{}", summary(&outcomes));
@@ -47,7 +72,14 @@ pub fn run() -> Result<()> {
         }
     }
     print!("\n{}", summary(&outcomes));
-    println!("All checks passed.");
+    if skipped.is_empty() {
+        println!("All checks passed.");
+    } else {
+        println!("All checks that could run passed; not run here:");
+        for why in skipped {
+            println!("  {why}");
+        }
+    }
     Ok(())
 }
 
@@ -60,6 +92,7 @@ fn summary(outcomes: &[Outcome]) -> String {
         let (result, time) = match outcome {
             Outcome::Passed(d) => ("ok", Some(*d)),
             Outcome::Failed(d) => ("FAILED", Some(*d)),
+            Outcome::Skipped(d) => ("skipped", Some(*d)),
             Outcome::NotRun => ("not run", None),
         };
         total += time.unwrap_or_default();
@@ -113,6 +146,32 @@ fn native_tests() -> Result<()> {
     Cmd::new("cargo")
         .args(["test", "-p", "causette-widget", "--lib"])
         .run()
+}
+
+/// The server's HTTP suite again, and the multi-node tests, on a private
+/// PostgreSQL server started for this step and stopped at its end, whether
+/// the tests pass or not.
+fn postgres_tests() -> Result<()> {
+    let cluster = match Cluster::start(&project::target_dir().join("postgres")) {
+        Ok(cluster) => cluster,
+        Err(StartError::Unavailable(reason)) => return Err(Skipped(reason).into()),
+        Err(StartError::Failed(err)) => return Err(err),
+    };
+    let tests = Cmd::new("cargo")
+        .args([
+            "test",
+            "-p",
+            "causette-server",
+            "--test",
+            "http_api",
+            "--test",
+            "cluster",
+        ])
+        .env("CAUSETTE_TEST_POSTGRES", cluster.admin_url())
+        .run();
+    let stopped = cluster.stop();
+    tests?;
+    stopped
 }
 
 /// Capabilities wasm-bindgen-test-runner reads (WASM_BINDGEN_TEST_WEBDRIVER_JSON).
@@ -221,6 +280,25 @@ mod tests {
         assert!(table.contains("1m 10s"), "{table}");
         assert_eq!(table.matches("not run").count(), STEPS.len() - 2, "{table}");
         assert!(table.contains("1m 13s"), "total in {table}");
+    }
+
+    #[test]
+    fn postgres_tests_come_after_the_native_tests() {
+        let names: Vec<&str> = STEPS.iter().map(|(name, _)| *name).collect();
+        let native = names.iter().position(|n| *n == "native tests").unwrap();
+        assert_eq!(names[native + 1], "PostgreSQL tests");
+    }
+
+    #[test]
+    fn a_skipped_step_is_told_apart_from_a_failure() {
+        let err: anyhow::Error = Skipped("no PostgreSQL here".to_owned()).into();
+        assert!(err.downcast_ref::<Skipped>().is_some());
+        assert_eq!(err.to_string(), "skipped: no PostgreSQL here");
+        let mut outcomes: Vec<Outcome> = STEPS.iter().map(|_| Outcome::NotRun).collect();
+        outcomes[0] = Outcome::Skipped(Duration::from_millis(100));
+        let table = summary(&outcomes);
+        assert!(table.contains("skipped"), "{table}");
+        assert!(!table.contains("FAILED"), "{table}");
     }
 
     #[test]
