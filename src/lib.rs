@@ -22,6 +22,8 @@ pub mod components;
 pub mod config;
 pub mod i18n;
 pub mod json;
+pub mod reconnect;
+pub mod schedule;
 pub mod session;
 pub mod sse;
 pub mod status;
