@@ -46,6 +46,9 @@ enum Command {
         #[command(subcommand)]
         command: SessionCommand,
     },
+    /// Measure session issue and refresh rates (and SSE streams) on
+    /// loopback against the budgets in DESIGN.md.
+    Bench(crate::bench::BenchArgs),
 }
 
 /// Options of `causette serve`.
@@ -121,6 +124,7 @@ pub async fn run() -> ExitCode {
         Command::Site { db, command } => finish(crate::admin::site(&db, command).await),
         Command::Keys { db, command } => finish(crate::admin::keys(&db, command).await),
         Command::Session { db, command } => finish(crate::admin::session(&db, command).await),
+        Command::Bench(args) => crate::bench::run(args).await,
     }
 }
 

@@ -8,6 +8,7 @@
 //! | [`app`] | shared state and the router, merged from one router per resource |
 //! | [`routes`] | HTTP handlers, one module per resource |
 //! | [`admin`] | the operator's commands: sites, keys, sessions |
+//! | [`bench`] | `causette bench`: session rates and SSE streams against the budgets |
 //! | [`access`] | revocations, session sites and sites cached per node |
 //! | [`auth`] | bearer tokens and origins, judged by `causette-token` |
 //! | [`ratelimit`] | per-IP and per-site limits on sessions |
@@ -23,6 +24,7 @@ pub mod admin;
 pub mod answer;
 pub mod app;
 pub mod auth;
+pub mod bench;
 pub mod bundle;
 pub mod bus;
 pub mod cli;
