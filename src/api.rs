@@ -97,6 +97,8 @@ pub struct Session {
     pub conversation_id: String,
     /// Server clock (unix seconds) when the token was issued.
     pub server_time: i64,
+    /// The rotating refresh token.
+    pub refresh_token: String,
 }
 
 /// What `GET /v1/diagnose` says about this page's origin and site key.
@@ -125,6 +127,7 @@ impl Session {
             session_id: v.str("session_id")?,
             conversation_id: v.str("conversation_id")?,
             server_time: v.int("server_time")?,
+            refresh_token: v.str("refresh_token")?,
         })
     }
 }
@@ -196,6 +199,11 @@ impl Api {
         }
     }
 
+    /// The server's origin.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
     fn url(&self, path: &str) -> String {
         [self.base.as_str(), path].concat()
     }
@@ -228,6 +236,16 @@ impl Api {
         let res = Request::post(&self.url("/v1/sessions"))
             .header("Content-Type", "application/json")
             .body(json_object("site_key", site_key))?
+            .send()
+            .await?;
+        Session::from_json(&Self::ok_text(res).await?).ok_or_else(ApiError::bad_body)
+    }
+
+    /// Exchanges a refresh token for a new pair.
+    pub async fn refresh(&self, refresh_token: &str) -> Result<Session, ApiError> {
+        let res = Request::post(&self.url("/v1/sessions/refresh"))
+            .header("Content-Type", "application/json")
+            .body(json_object("refresh_token", refresh_token))?
             .send()
             .await?;
         Session::from_json(&Self::ok_text(res).await?).ok_or_else(ApiError::bad_body)
@@ -325,7 +343,7 @@ mod tests {
     #[test]
     fn response_bodies_are_read() {
         let s = Session::from_json(
-            r#"{"access_token":"t","expires_in":300,"session_id":"s","conversation_id":"c","server_time":1800000000,"extra":1}"#,
+            r#"{"access_token":"t","expires_in":300,"session_id":"s","conversation_id":"c","server_time":1800000000,"refresh_token":"r","extra":1}"#,
         )
         .unwrap();
         assert_eq!(

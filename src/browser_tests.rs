@@ -107,7 +107,7 @@ async fn an_unreachable_server_shows_reconnecting_not_a_dead_panel() {
             break;
         }
     }
-    assert!(shown.contains("reconnexion"), "status shows {shown:?}");
+    assert!(shown.contains("nouvel essai"), "status shows {shown:?}");
 }
 
 #[wasm_bindgen_test]

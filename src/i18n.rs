@@ -47,6 +47,11 @@ pub enum Text {
     PoweredBy,
     Greeting,
     Messages,
+    RetryingIn,
+    Seconds,
+    RetryNow,
+    StartOver,
+    WaitingToSend,
 }
 
 /// The string for `text` in `locale`.
@@ -95,6 +100,15 @@ pub fn t(locale: Locale, text: Text) -> &'static str {
         (Locale::Fr, Greeting) => "Bonjour ! Posez-moi vos questions sur ce site.",
         (Locale::En, Messages) => "Messages",
         (Locale::Fr, Messages) => "Messages",
+        (Locale::En, RetryingIn) => "Connection lost — retrying in",
+        (Locale::Fr, RetryingIn) => "Connexion perdue — nouvel essai dans",
+        (_, Seconds) => "s",
+        (Locale::En, RetryNow) => "Retry now",
+        (Locale::Fr, RetryNow) => "Réessayer maintenant",
+        (Locale::En, StartOver) => "Start a new conversation",
+        (Locale::Fr, StartOver) => "Commencer une nouvelle conversation",
+        (Locale::En, WaitingToSend) => "Will be sent when the connection is back.",
+        (Locale::Fr, WaitingToSend) => "Partira dès le retour de la connexion.",
     }
 }
 

@@ -9,7 +9,9 @@
 //! | [`sse`] | parsing the fetch-based event stream |
 //! | [`chat`] | the transcript and how server events change it |
 //! | [`backoff`] | retry delays |
-//! | [`status`] | what the visitor is told about the connection |
+//! | [`reconnect`] | the reconnect state machine: what the visitor sees |
+//! | [`schedule`] | when to refresh, on the server's clock |
+//! | [`keeper`] | token storage, cross-tab lock and channel (browser glue) |
 //! | [`session`] | tokens, the event stream, sending (browser glue) |
 //! | [`api`] | HTTP calls to the server (browser glue) |
 //! | [`components`] | the Leptos view |
@@ -22,11 +24,11 @@ pub mod components;
 pub mod config;
 pub mod i18n;
 pub mod json;
+pub mod keeper;
 pub mod reconnect;
 pub mod schedule;
 pub mod session;
 pub mod sse;
-pub mod status;
 mod style;
 
 #[cfg(all(test, target_arch = "wasm32"))]

@@ -38,6 +38,7 @@ pub fn MessageList() -> impl IntoView {
 #[component]
 fn Message(message: ChatMessage) -> impl IntoView {
     let locale = expect_context::<Locale>();
+    let session = expect_context::<ChatSession>();
     let role = match message.role {
         Role::Visitor => "visitor",
         Role::Assistant => "assistant",
@@ -48,10 +49,24 @@ fn Message(message: ChatMessage) -> impl IntoView {
         Delivery::Streaming => ("streaming", None),
         Delivery::Sent => ("sent", None),
     };
+    let failed = message.delivery == Delivery::Failed;
+    let client_id = message.client_id.clone().unwrap_or_default();
     view! {
         <li class=format!("message {role} {state}") data-id=message.id.clone()>
             <span class="text">{message.text}</span>
             {note.map(|n| view! { <span class="note">{n}</span> })}
+            {failed
+                .then(|| {
+                    view! {
+                        <button
+                            class="resend"
+                            type="button"
+                            on:click=move |_| session.resend(client_id.clone())
+                        >
+                            {t(locale, Text::Retry)}
+                        </button>
+                    }
+                })}
         </li>
     }
 }

@@ -68,6 +68,11 @@ impl Server {
     }
 
     async fn spawn(&mut self) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.data.path().join("server.log"))
+            .expect("server log");
         let child = Command::new(causette_bin())
             .arg("serve")
             .arg("--addr")
@@ -75,9 +80,10 @@ impl Server {
             .arg("--data")
             .arg(self.data.path())
             .args(&self.extra)
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", "info,tower_http=warn,sqlx=warn")
+            .env("NO_COLOR", "1")
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(log)
             .kill_on_drop(true)
             .spawn()
             .expect("start causette serve");
@@ -100,6 +106,37 @@ impl Server {
     /// The data directory.
     pub fn data_dir(&self) -> &Path {
         self.data.path()
+    }
+
+    /// How many lines of the server's log contain `needle`.
+    pub fn log_count(&self, needle: &str) -> usize {
+        std::fs::read_to_string(self.data.path().join("server.log"))
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains(needle))
+            .count()
+    }
+
+    /// Runs an operator command (`causette site …`) on this server's data.
+    pub async fn admin(&self, args: &[&str]) -> String {
+        let out = Command::new(causette_bin())
+            .args(args)
+            .arg("--data")
+            .arg(self.data.path())
+            .output()
+            .await
+            .expect("run causette");
+        assert!(
+            out.status.success(),
+            "causette {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Starts a stopped server again.
+    pub async fn start_again(&mut self) {
+        self.spawn().await;
     }
 
     /// Kills the server (no graceful shutdown, like a crash).
@@ -376,6 +413,36 @@ impl Browser {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// Cuts the browser off the network (DevTools network emulation), or
+    /// gives it back.
+    pub async fn set_offline(&self, offline: bool) {
+        let sid = self
+            .client
+            .session_id()
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        let url = format!(
+            "http://127.0.0.1:{}/session/{sid}/chromium/network_conditions",
+            self.driver_port
+        );
+        let res = reqwest::Client::new()
+            .post(url)
+            .json(&json!({"network_conditions": {
+                "offline": offline, "latency": 0,
+                "download_throughput": 1_000_000_000, "upload_throughput": 1_000_000_000
+            }}))
+            .send()
+            .await
+            .expect("network conditions");
+        assert!(
+            res.status().is_success(),
+            "network conditions: {}",
+            res.text().await.unwrap_or_default()
+        );
     }
 
     /// Ends the browser session.

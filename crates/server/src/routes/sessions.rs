@@ -226,7 +226,10 @@ async fn refresh(
             session,
             token,
             expires_at,
-        } => (session, token, expires_at),
+        } => {
+            tracing::info!(session = %session.id, "session refreshed");
+            (session, token, expires_at)
+        }
         Refresh::Replayed {
             session,
             token,
