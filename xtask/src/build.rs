@@ -7,7 +7,7 @@ use anyhow::{bail, Context, Result};
 
 use crate::cmd::Cmd;
 use crate::project::{self, BINARYEN_VERSION};
-use crate::{setup, size};
+use crate::{imports, setup, size, terser};
 
 pub fn run() -> Result<()> {
     setup::run()?;
@@ -27,7 +27,9 @@ pub enum Profile {
     Release,
 }
 
-/// `trunk build --release` in the root: www/index.html → dist/.
+/// `trunk build --release` in the root: www/index.html → dist/, then short
+/// wasm import names, and the JS glue minified with terser (Trunk's
+/// minifier cannot parse it).
 pub fn widget() -> Result<()> {
     let trunk_toml = project::root().join("Trunk.toml");
     let config = fs::read_to_string(&trunk_toml)
@@ -45,7 +47,12 @@ pub fn widget() -> Result<()> {
             project::dist_dir().display()
         );
     }
-    Ok(())
+    let dist = project::dist_dir();
+    imports::shorten(
+        &dist.join("causette-widget_bg.wasm"),
+        &dist.join("causette-widget.js"),
+    )?;
+    terser::minify_dist()
 }
 
 /// `cargo build -p causette-server`; its build script embeds dist/.

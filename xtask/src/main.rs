@@ -8,11 +8,13 @@ mod build;
 mod cmd;
 mod flags;
 mod fuzz;
+mod imports;
 mod postgres;
 mod project;
 mod run;
 mod setup;
 mod size;
+mod terser;
 mod test;
 mod wordpress;
 
@@ -27,7 +29,7 @@ cargo xtask <command> [options]
 
 Commands:
   setup                 install the toolchain (wasm target, wasm-bindgen, Trunk,
-                        wasm-opt, Chromium, chromedriver, PostgreSQL) and fetch crates;
+                        wasm-opt, terser, Chromium, chromedriver, PostgreSQL) and fetch crates;
                         skips whatever is already present
   build                 setup, widget bundle (Trunk), size budgets, then the server
   run [--addr A] [--data DIR]

@@ -15,6 +15,7 @@ pub fn run() -> Result<()> {
     wasm_bindgen()?;
     trunk()?;
     wasm_opt()?;
+    crate::terser::setup()?;
     system_packages()?;
     fetch()?;
     println!("✓ setup complete");
