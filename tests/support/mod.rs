@@ -82,7 +82,7 @@ impl Server {
             .args(&self.extra)
             .env("RUST_LOG", "info,tower_http=warn,sqlx=warn")
             .env("NO_COLOR", "1")
-            .stdout(Stdio::null())
+            .stdout(log.try_clone().expect("log handle"))
             .stderr(log)
             .kill_on_drop(true)
             .spawn()
