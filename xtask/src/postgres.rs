@@ -2,6 +2,10 @@
 //! directory under `target/postgres`, a free port on 127.0.0.1, no password
 //! (trust), stopped when dropped.
 //!
+//! Each run works in `run-<pid>` of its own, so two runs in one checkout do
+//! not stop each other's server; a run first removes the directories of runs
+//! that are gone, stopping any server they left behind.
+//!
 //! PostgreSQL refuses to run as root, so as root the server runs as the
 //! `postgres` user (Debian's package creates it) on a directory chowned to it.
 //! A watchdog in its own session stops the server should this process die
@@ -66,6 +70,21 @@ fn is_root() -> bool {
         .is_some_and(|uid| uid.trim() == "0")
 }
 
+/// Whether process `pid` is a running xtask (a run that owns its directory).
+fn xtask_running(pid: u32) -> bool {
+    let Ok(status) = fs::read_to_string(format!("/proc/{pid}/status")) else {
+        return false;
+    };
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(name))
+            .map(str::trim)
+    };
+    // A killed process may linger as a zombie until it is reaped.
+    field("Name:") == Some("xtask") && !field("State:").is_some_and(|s| s.starts_with(['Z', 'X']))
+}
+
 fn free_port() -> Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")
         .context("finding a free port")?
@@ -74,9 +93,9 @@ fn free_port() -> Result<u16> {
 }
 
 impl Cluster {
-    /// Starts a fresh server in `dir` (removed first, stopping whatever
-    /// server an interrupted earlier run left there).
-    pub fn start(dir: &Path) -> Result<Cluster, StartError> {
+    /// Starts a fresh server in a directory of this run under `parent`,
+    /// after clearing away what earlier runs left there.
+    pub fn start(parent: &Path) -> Result<Cluster, StartError> {
         let bin = server_bin_dir().ok_or_else(|| {
             StartError::Unavailable(
                 "PostgreSQL's server programs are not installed: no initdb and pg_ctl under \
@@ -105,6 +124,7 @@ impl Cluster {
         } else {
             None
         };
+        let dir = &parent.join(format!("run-{}", std::process::id()));
         let mut cluster = Cluster {
             bin,
             dir: dir.to_path_buf(),
@@ -113,10 +133,7 @@ impl Cluster {
             watchdog: None,
             stopped: true,
         };
-        cluster.stop_leftover();
-        if dir.exists() {
-            fs::remove_dir_all(dir).with_context(|| format!("removing {}", dir.display()))?;
-        }
+        cluster.clear_earlier_runs(parent)?;
         fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         if let Some(user) = run_as {
             Cmd::new("chown")
@@ -190,17 +207,47 @@ impl Cluster {
         }
     }
 
-    /// Stops a server that an earlier, interrupted run left in our directory.
-    fn stop_leftover(&self) {
-        if self.data().join("postmaster.pid").exists() {
-            println!("→ stopping the PostgreSQL server an earlier run left running");
-            let _ = self
-                .pg("pg_ctl")
-                .arg("-D")
-                .arg(self.data())
-                .args(["-m", "immediate", "-w", "stop"])
-                .read();
+    /// Removes the directories of earlier runs that are no longer running
+    /// (and this run's, should a process of the same id have left one),
+    /// stopping a server an interrupted run left behind.
+    fn clear_earlier_runs(&self, parent: &Path) -> Result<()> {
+        let Ok(entries) = fs::read_dir(parent) else {
+            return Ok(());
+        };
+        // The older layout (`data` and `log` right here) has no owner to ask:
+        // a server still running there belongs to a run that stops it itself.
+        let older_running = parent.join("data/postmaster.pid").exists();
+        for entry in entries {
+            let path = entry?.path();
+            let owner = path
+                .file_name()
+                .and_then(|n| n.to_str()?.strip_prefix("run-")?.parse::<u32>().ok());
+            let data = match owner {
+                Some(pid) if pid != std::process::id() && xtask_running(pid) => continue,
+                Some(_) => path.join("data"),
+                None if older_running => continue,
+                None => path.clone(),
+            };
+            if data.join("postmaster.pid").exists() {
+                println!(
+                    "→ stopping the PostgreSQL server an earlier run left in {}",
+                    data.display()
+                );
+                let _ = self
+                    .pg("pg_ctl")
+                    .arg("-D")
+                    .arg(&data)
+                    .args(["-m", "immediate", "-w", "stop"])
+                    .read();
+            }
+            if path.is_dir() {
+                fs::remove_dir_all(&path)
+            } else {
+                fs::remove_file(&path)
+            }
+            .with_context(|| format!("removing {}", path.display()))?;
         }
+        Ok(())
     }
 
     /// A shell loop in a session of its own (Ctrl-C does not reach it) that
