@@ -157,11 +157,15 @@ fn postgres_tests() -> Result<()> {
         Err(StartError::Unavailable(reason)) => return Err(Skipped(reason).into()),
         Err(StartError::Failed(err)) => return Err(err),
     };
+    // The same package selection as the native tests, so cargo resolves the
+    // same features and reuses their build (`-p causette-server` alone
+    // would build the server a second time); only the server has these.
     let tests = Cmd::new("cargo")
         .args([
             "test",
-            "-p",
-            "causette-server",
+            "--workspace",
+            "--exclude",
+            "causette-widget",
             "--test",
             "http_api",
             "--test",
