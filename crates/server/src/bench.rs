@@ -540,12 +540,15 @@ impl Server {
     }
 }
 
-fn client(max_idle: usize) -> anyhow::Result<reqwest::Client> {
-    Ok(reqwest::Client::builder()
+/// An HTTP/1.1 client; `timeout` bounds each whole request.
+fn client(max_idle: usize, timeout: Option<Duration>) -> anyhow::Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder()
         .no_proxy()
-        .pool_max_idle_per_host(max_idle)
-        .timeout(Duration::from_secs(30))
-        .build()?)
+        .pool_max_idle_per_host(max_idle);
+    if let Some(t) = timeout {
+        builder = builder.timeout(t);
+    }
+    Ok(builder.build()?)
 }
 
 /// What a created session left for later measurements.
@@ -571,7 +574,7 @@ async fn http_loads(store: Store, args: &BenchArgs) -> anyhow::Result<Loaded> {
         Backend::Postgres => "PostgreSQL",
     };
     let server = Server::start(store).await?;
-    let client = client(args.concurrency)?;
+    let client = client(args.concurrency, Some(Duration::from_secs(30)))?;
     let origin = server.origin.clone();
     let budget = Duration::from_secs(args.max_secs.max(1));
 
@@ -786,9 +789,25 @@ async fn hold_streams(
 ) -> anyhow::Result<Streams> {
     let origin = server.origin.clone();
     let mut errors: BTreeMap<String, usize> = BTreeMap::new();
-    let setup = client(args.concurrency)?;
-    while sessions.len() < args.streams {
-        let missing = args.streams - sessions.len();
+    // Both ends of every stream live in this process: two descriptors
+    // each, and some to spare for the databases and the runtime.
+    let fit = (nofile.saturating_sub(512) / 2) as usize;
+    let wanted = if nofile == 0 {
+        args.streams
+    } else {
+        args.streams.min(fit)
+    };
+    if wanted < args.streams {
+        errors.insert(
+            format!(
+                "the open-file limit ({nofile}) fits only {fit} streams with both ends in one process"
+            ),
+            args.streams - wanted,
+        );
+    }
+    let setup = client(args.concurrency, Some(Duration::from_secs(30)))?;
+    while sessions.len() < wanted {
+        let missing = wanted - sessions.len();
         let extra: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
         let load = run_load(args.concurrency, missing, Duration::from_secs(60), {
             let (client, origin, extra) = (setup.clone(), origin.clone(), extra.clone());
@@ -816,17 +835,17 @@ async fn hold_streams(
         }
         sessions.extend(extra);
     }
-    sessions.truncate(args.streams);
+    sessions.truncate(wanted);
     drop(setup);
 
     let rss_before = rss();
     // One connection per stream: a body being read keeps its connection.
-    let client = client(0)?;
+    let client = client(0, None)?;
     let open: Arc<Mutex<Vec<reqwest::Response>>> = Arc::default();
     let queue = Arc::new(Mutex::new(sessions));
     let start = Instant::now();
     let openers = args.concurrency.max(64);
-    let load = run_load(openers, args.streams, Duration::from_secs(120), {
+    let load = run_load(openers, wanted, Duration::from_secs(120), {
         let (client, origin, open, queue) = (client, origin, open.clone(), queue.clone());
         move |_| {
             let (client, origin, open, queue) =
@@ -837,14 +856,16 @@ async fn hold_streams(
                     .expect("lock")
                     .pop()
                     .ok_or_else(|| "no session left".to_owned())?;
-                let res = client
+                let opening = client
                     .get(format!("{origin}/v1/conversations/{cid}/events"))
                     .header(reqwest::header::ORIGIN, &origin)
                     .header(reqwest::header::ACCEPT, "text/event-stream")
                     .bearer_auth(token)
-                    .timeout(Duration::from_secs(3600))
-                    .send()
+                    .send();
+                // Only the opening is bounded: the body stays open.
+                let res = tokio::time::timeout(Duration::from_secs(10), opening)
                     .await
+                    .map_err(|_| "no answer within 10 s".to_owned())?
                     .map_err(failure)?;
                 if res.status() != reqwest::StatusCode::OK {
                     return Err(format!("HTTP {}", res.status().as_u16()));
