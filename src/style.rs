@@ -3,7 +3,8 @@
 
 use wasm_bindgen::JsValue;
 
-const CSS: &str = include_str!("../www/widget.css");
+// www/widget.css, minified by build.rs.
+const CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/widget.css"));
 
 /// Adopts the widget stylesheet into `root`, keeping sheets already there
 /// (the loader's launcher sheet).

@@ -169,6 +169,8 @@ fn postgres_tests() -> Result<()> {
             "--test",
             "http_api",
             "--test",
+            "lifecycle",
+            "--test",
             "cluster",
         ])
         .env("CAUSETTE_TEST_POSTGRES", cluster.admin_url())
