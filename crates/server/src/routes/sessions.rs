@@ -83,7 +83,7 @@ fn check_origin(headers: &HeaderMap, site: &Site) -> Result<(), ApiError> {
 
 async fn site(state: &AppState, key: &str) -> Result<Site, ApiError> {
     state
-        .store
+        .access
         .site(key.trim())
         .await?
         .ok_or_else(|| ApiError::denied(Code::UnknownSite, format!("no site has the key {key:?}")))
@@ -158,11 +158,18 @@ async fn create(
     limit_site(&state, &site.key)?;
     check_origin(&headers, &site)?;
     let now = crate::now_unix();
-    if !state
+    let refresh = new_token();
+    let Some((created, refresh_expires_at)) = state
         .store
-        .count_conversation(&site.key, now, site.plan.monthly_quota())
+        .open_session(
+            &site.key,
+            site.plan.monthly_quota(),
+            &refresh,
+            now,
+            &state.settings.refresh,
+        )
         .await?
-    {
+    else {
         tracing::warn!(site = %site.key, plan = %site.plan, "monthly conversation quota reached");
         return Err(ApiError::denied(
             Code::QuotaExceeded,
@@ -173,13 +180,7 @@ async fn create(
                 site.plan
             ),
         ));
-    }
-    let created = state.store.create_session(&site.key).await?;
-    let refresh = new_token();
-    let refresh_expires_at = state
-        .store
-        .issue_refresh(&created.session_id, &refresh, now, &state.settings.refresh)
-        .await?;
+    };
     let session = SessionRow {
         id: created.session_id,
         site_key: site.key.clone(),

@@ -200,37 +200,33 @@ impl Store {
         // callers queue on the lock instead of deadlocking on an upgrade,
         // and exactly one of them wins.
         let mut tx = self.pool.begin().await?;
-        let won = sqlx::query(
+        // One statement claims the token and returns its session; the
+        // correlated EXISTS is a key lookup, whatever the number of sessions.
+        let claimed: Option<SessionRow> = sqlx::query_as(
             "UPDATE refresh_tokens SET rotated_at = $1
              WHERE hash = $2 AND rotated_at IS NULL AND idle_expires_at > $1
-               AND session_id IN (SELECT id FROM sessions WHERE revoked_at IS NULL AND refresh_expires_at > $1)",
+               AND EXISTS (SELECT 1 FROM sessions s WHERE s.id = refresh_tokens.session_id
+                           AND s.revoked_at IS NULL AND s.refresh_expires_at > $1)
+             RETURNING session_id AS id,
+               (SELECT site_key FROM sessions s WHERE s.id = refresh_tokens.session_id) AS site_key,
+               (SELECT visitor_id FROM sessions s WHERE s.id = refresh_tokens.session_id) AS visitor_id,
+               (SELECT conversation_id FROM sessions s WHERE s.id = refresh_tokens.session_id) AS conversation_id,
+               (SELECT refresh_expires_at FROM sessions s WHERE s.id = refresh_tokens.session_id) AS refresh_expires_at",
         )
         .bind(now)
         .bind(&hash)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        if won {
-            let (session_id, absolute): (String, i64) = sqlx::query_as(
-                "SELECT s.id, s.refresh_expires_at FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id WHERE r.hash = $1",
-            )
-            .bind(&hash)
-            .fetch_one(&mut *tx)
-            .await?;
-            let idle = (now + policy.idle_secs).min(absolute);
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(session) = claimed {
+            let idle = (now + policy.idle_secs).min(session.refresh_expires_at);
             sqlx::query("INSERT INTO refresh_tokens (hash, session_id, created_at, idle_expires_at) VALUES ($1, $2, $3, $4)")
                 .bind(token_hash(&next))
-                .bind(&session_id)
+                .bind(&session.id)
                 .bind(now)
                 .bind(idle)
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await?;
-            let session = self
-                .session_row(&session_id)
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("session vanished"))?;
             return Ok(Refresh::Rotated {
                 session,
                 token: next,

@@ -51,6 +51,73 @@ impl Store {
         Ok(s)
     }
 
+    /// Opens a session in one transaction: counts the conversation against
+    /// the site's monthly `quota` (`None`: unlimited), creates the
+    /// conversation and the session, and stores its first refresh token.
+    /// `Ok(None)` when the quota is used up. Returns the session and when
+    /// the refresh token expires if unused.
+    pub async fn open_session(
+        &self,
+        site_key: &str,
+        quota: Option<i64>,
+        refresh_token: &str,
+        now: i64,
+        policy: &super::RefreshPolicy,
+    ) -> anyhow::Result<Option<(NewSession, i64)>> {
+        let s = NewSession {
+            session_id: new_id("ses"),
+            visitor_id: new_id("vis"),
+            conversation_id: new_id("cnv"),
+        };
+        let absolute = now + policy.absolute_secs;
+        let idle = (now + policy.idle_secs).min(absolute);
+        let mut tx = self.pool.begin().await?;
+        // One conditional upsert: concurrent nodes never count past the quota.
+        let counted = sqlx::query(
+            "INSERT INTO site_usage (site_key, month, conversations) VALUES ($1, $2, 1)
+             ON CONFLICT (site_key, month) DO UPDATE SET conversations = site_usage.conversations + 1
+             WHERE site_usage.conversations < $3",
+        )
+        .bind(site_key)
+        .bind(super::usage::month_of(now))
+        .bind(quota.unwrap_or(i64::MAX))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if counted == 0 {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        sqlx::query("INSERT INTO conversations (id, site_key, visitor_id, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(&s.conversation_id)
+            .bind(site_key)
+            .bind(&s.visitor_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO sessions (id, site_key, visitor_id, conversation_id, created_at, refresh_expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&s.session_id)
+        .bind(site_key)
+        .bind(&s.visitor_id)
+        .bind(&s.conversation_id)
+        .bind(now)
+        .bind(absolute)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("INSERT INTO refresh_tokens (hash, session_id, created_at, idle_expires_at) VALUES ($1, $2, $3, $4)")
+            .bind(super::refresh::token_hash(refresh_token))
+            .bind(&s.session_id)
+            .bind(now)
+            .bind(idle)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Some((s, idle)))
+    }
+
     /// The site of a session and whether it was revoked; `None` if unknown.
     pub async fn session_state(&self, session_id: &str) -> anyhow::Result<Option<(String, bool)>> {
         let row: Option<(String, Option<i64>)> =
