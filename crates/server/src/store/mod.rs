@@ -66,8 +66,11 @@ impl Store {
                 )
             }
         };
+        // SQLite takes one writer at a time: with several connections the
+        // writers collide and wait out the busy timeout in steps (a long
+        // tail under load). One connection queues them in order instead.
         let pool = AnyPoolOptions::new()
-            .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
+            .max_connections(if backend == Backend::Sqlite { 1 } else { 16 })
             .acquire_timeout(Duration::from_secs(10))
             .after_connect(move |conn, _| {
                 Box::pin(async move {
