@@ -139,33 +139,6 @@ impl Store {
         Ok(value)
     }
 
-    /// Stores the first refresh token of a session.
-    pub async fn issue_refresh(
-        &self,
-        session_id: &str,
-        token: &str,
-        now: i64,
-        policy: &RefreshPolicy,
-    ) -> anyhow::Result<i64> {
-        let absolute = now + policy.absolute_secs;
-        let idle = (now + policy.idle_secs).min(absolute);
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE sessions SET refresh_expires_at = $1 WHERE id = $2")
-            .bind(absolute)
-            .bind(session_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("INSERT INTO refresh_tokens (hash, session_id, created_at, idle_expires_at) VALUES ($1, $2, $3, $4)")
-            .bind(token_hash(token))
-            .bind(session_id)
-            .bind(now)
-            .bind(idle)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(idle)
-    }
-
     async fn session_row(&self, id: &str) -> anyhow::Result<Option<SessionRow>> {
         Ok(sqlx::query_as(
             "SELECT id, site_key, visitor_id, conversation_id, refresh_expires_at FROM sessions WHERE id = $1",
@@ -302,31 +275,35 @@ mod tests {
         assert_eq!(token_hash(&t).len(), 64);
     }
 
-    async fn store() -> (Store, tempfile::TempDir, SessionRow) {
+    /// A store with one session, opened at time 0 with refresh token `t0`.
+    async fn store(t0: &str, p: &RefreshPolicy) -> (Store, tempfile::TempDir, SessionRow) {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open(dir.path(), None).await.unwrap();
         s.ensure_site("site", "Site", &[]).await.unwrap();
-        let ns = s.create_session("site").await.unwrap();
+        let (ns, _) = s
+            .open_session("site", None, t0, 0, p)
+            .await
+            .unwrap()
+            .unwrap();
         let row = s.session_row(&ns.session_id).await.unwrap().unwrap();
         (s, dir, row)
     }
 
     #[tokio::test]
     async fn rotation_grace_reuse_and_expiry() {
-        let (s, _dir, session) = store().await;
         let p = RefreshPolicy {
             idle_secs: 100,
             absolute_secs: 1_000,
             grace_secs: 10,
         };
+        let t0 = new_token();
+        let (s, _dir, session) = store(&t0, &p).await;
         let secret = s.refresh_secret().await.unwrap();
         assert_eq!(
             secret,
             s.refresh_secret().await.unwrap(),
             "one secret, created once"
         );
-        let t0 = new_token();
-        s.issue_refresh(&session.id, &t0, 0, &p).await.unwrap();
 
         let Refresh::Rotated {
             token: t1,
@@ -366,22 +343,20 @@ mod tests {
 
     #[tokio::test]
     async fn idle_and_absolute_limits() {
-        let (s, _dir, session) = store().await;
         let p = RefreshPolicy {
             idle_secs: 100,
             absolute_secs: 250,
             grace_secs: 10,
         };
-        let secret = s.refresh_secret().await.unwrap();
         let t0 = new_token();
-        s.issue_refresh(&session.id, &t0, 0, &p).await.unwrap();
+        let (s, _dir, _) = store(&t0, &p).await;
+        let secret = s.refresh_secret().await.unwrap();
         assert_eq!(
             s.rotate_refresh(&t0, &secret, 100, &p).await.unwrap(),
             Refresh::Expired
         );
 
-        let (s, _dir, session) = store().await;
-        s.issue_refresh(&session.id, &t0, 0, &p).await.unwrap();
+        let (s, _dir, _) = store(&t0, &p).await;
         let Refresh::Rotated { token: t1, .. } =
             s.rotate_refresh(&t0, &secret, 90, &p).await.unwrap()
         else {

@@ -21,36 +21,6 @@ pub struct Revoked {
 }
 
 impl Store {
-    /// Starts a session for a new visitor, with a new conversation.
-    pub async fn create_session(&self, site_key: &str) -> anyhow::Result<NewSession> {
-        let s = NewSession {
-            session_id: new_id("ses"),
-            visitor_id: new_id("vis"),
-            conversation_id: new_id("cnv"),
-        };
-        let now = crate::now_unix();
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("INSERT INTO conversations (id, site_key, visitor_id, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(&s.conversation_id)
-            .bind(site_key)
-            .bind(&s.visitor_id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "INSERT INTO sessions (id, site_key, visitor_id, conversation_id, created_at) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(&s.session_id)
-        .bind(site_key)
-        .bind(&s.visitor_id)
-        .bind(&s.conversation_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(s)
-    }
-
     /// Opens a session in one transaction: counts the conversation against
     /// the site's monthly `quota` (`None`: unlimited), creates the
     /// conversation and the session, and stores its first refresh token.

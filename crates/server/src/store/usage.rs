@@ -16,34 +16,6 @@ pub fn month_of(unix: i64) -> String {
 }
 
 impl Store {
-    /// Counts one more conversation for the site this month, unless that
-    /// would pass `quota`. One conditional update, so concurrent nodes
-    /// never count past the quota together. Returns whether it was counted.
-    pub async fn count_conversation(
-        &self,
-        site_key: &str,
-        now: i64,
-        quota: Option<i64>,
-    ) -> anyhow::Result<bool> {
-        let month = month_of(now);
-        sqlx::query("INSERT INTO site_usage (site_key, month, conversations) VALUES ($1, $2, 0) ON CONFLICT (site_key, month) DO NOTHING")
-            .bind(site_key)
-            .bind(&month)
-            .execute(&self.pool)
-            .await?;
-        let n = sqlx::query(
-            "UPDATE site_usage SET conversations = conversations + 1
-             WHERE site_key = $1 AND month = $2 AND conversations < $3",
-        )
-        .bind(site_key)
-        .bind(&month)
-        .bind(quota.unwrap_or(i64::MAX))
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        Ok(n == 1)
-    }
-
     /// Conversations counted for the site this month.
     pub async fn conversations_this_month(&self, site_key: &str, now: i64) -> anyhow::Result<i64> {
         let row: Option<(i64,)> = sqlx::query_as(
