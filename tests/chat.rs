@@ -190,23 +190,8 @@ async fn transcript_survives_a_server_restart() {
         .await;
 
     let session = browser.js("return window.__session").await;
-    let token = session["access_token"].as_str().expect("captured session");
-    let cid = session["conversation_id"].as_str().unwrap();
-    let transcript: serde_json::Value = reqwest::Client::new()
-        .get(format!("{}/v1/conversations/{cid}", server.url()))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let roles: Vec<&str> = transcript["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["role"].as_str().unwrap())
-        .collect();
+    let transcript = server.transcript(&session).await;
+    let roles: Vec<&str> = transcript.iter().map(|(role, _)| role.as_str()).collect();
     assert_eq!(roles, ["visitor", "assistant", "visitor", "assistant"]);
     browser.close().await;
 }

@@ -245,25 +245,12 @@ async fn a_message_typed_offline_is_sent_once_when_back() {
     tokio::time::sleep(Duration::from_secs(1)).await;
 
     let session = b.js("return window.__session").await;
-    let (token, cid) = (
-        session["access_token"].as_str().unwrap().to_owned(),
-        session["conversation_id"].as_str().unwrap().to_owned(),
-    );
-    let t: Value = reqwest::Client::new()
-        .get(format!("{}/v1/conversations/{cid}", server.url()))
-        .bearer_auth(token)
-        .send()
+    let texts: Vec<String> = server
+        .transcript(&session)
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let texts: Vec<&str> = t["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|m| m["role"] == "visitor")
-        .map(|m| m["text"].as_str().unwrap())
+        .into_iter()
+        .filter(|(role, _)| role == "visitor")
+        .map(|(_, text)| text)
         .collect();
     assert_eq!(
         texts,

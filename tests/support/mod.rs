@@ -108,6 +108,35 @@ impl Server {
         self.data.path()
     }
 
+    /// The stored messages of a conversation, as (role, text), read with
+    /// the session the widget got (`window.__session` of a probed page).
+    pub async fn transcript(&self, session: &Value) -> Vec<(String, String)> {
+        let token = session["access_token"]
+            .as_str()
+            .expect("a captured session");
+        let cid = session["conversation_id"]
+            .as_str()
+            .expect("a conversation id");
+        let t: Value = reqwest::Client::new()
+            .get(format!("{}/v1/conversations/{cid}", self.url()))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("transcript request")
+            .json()
+            .await
+            .expect("transcript JSON");
+        t["messages"]
+            .as_array()
+            .expect("messages")
+            .iter()
+            .map(|m| {
+                let field = |k: &str| m[k].as_str().unwrap_or_default().to_owned();
+                (field("role"), field("text"))
+            })
+            .collect()
+    }
+
     /// How many lines of the server's log contain `needle`.
     pub fn log_count(&self, needle: &str) -> usize {
         std::fs::read_to_string(self.data.path().join("server.log"))
