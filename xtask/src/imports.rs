@@ -11,13 +11,16 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 
-/// Renames the imports of `wasm_path` and the matching keys in `js_path`.
+/// Renames the imports of `wasm_path` and the matching keys in `js_path`,
+/// then the exports and the glue's `wasm.<export>` uses.
 pub fn shorten(wasm_path: &Path, js_path: &Path) -> Result<()> {
     let wasm = fs::read(wasm_path).with_context(|| format!("reading {}", wasm_path.display()))?;
     let js =
         fs::read_to_string(js_path).with_context(|| format!("reading {}", js_path.display()))?;
     let (wasm, renames) = rename_imports(&wasm)?;
     let js = rename_in_glue(&js, &renames)?;
+    let (wasm, exports) = rename_exports(&wasm)?;
+    let js = rename_export_uses(&js, &exports)?;
     fs::write(wasm_path, wasm).with_context(|| format!("writing {}", wasm_path.display()))?;
     fs::write(js_path, js).with_context(|| format!("writing {}", js_path.display()))
 }
@@ -174,6 +177,88 @@ fn rename_imports(wasm: &[u8]) -> Result<(Vec<u8>, Renames)> {
     Ok((out, renames))
 }
 
+/// The wasm with every export renamed; returns (old, new) pairs. The glue
+/// reaches exports only as `wasm.<name>`, which `rename_export_uses`
+/// rewrites to match.
+fn rename_exports(wasm: &[u8]) -> Result<(Vec<u8>, Vec<(String, String)>)> {
+    let mut out = wasm[..8].to_vec();
+    let mut renames = Vec::new();
+    let mut pos = 8;
+    while pos < wasm.len() {
+        let id = wasm[pos];
+        pos += 1;
+        let size = read_leb(wasm, &mut pos)? as usize;
+        let body = wasm.get(pos..pos + size).context("truncated section")?;
+        pos += size;
+        if id != 7 {
+            out.push(id);
+            write_leb(&mut out, size as u64);
+            out.extend_from_slice(body);
+            continue;
+        }
+        let mut p = 0;
+        let count = read_leb(body, &mut p)?;
+        let mut section = Vec::new();
+        write_leb(&mut section, count);
+        for _ in 0..count {
+            let name = read_name(body, &mut p)?;
+            let kind = *body.get(p).context("truncated export")?;
+            p += 1;
+            let index = read_leb(body, &mut p)?;
+            let mut short = short_name(renames.len());
+            while is_keyword(&short) {
+                renames.push((String::new(), short));
+                short = short_name(renames.len());
+            }
+            write_name(&mut section, &short);
+            section.push(kind);
+            write_leb(&mut section, index);
+            renames.push((name, short));
+        }
+        out.push(7);
+        write_leb(&mut out, section.len() as u64);
+        out.extend_from_slice(&section);
+    }
+    renames.retain(|(old, _)| !old.is_empty());
+    Ok((out, renames))
+}
+
+fn is_ident(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || c == '$'
+}
+
+/// The glue with `wasm.<old>` replaced by `wasm.<new>` for every export
+/// (`wasm` as a whole identifier only). Fails if an export name is still
+/// reached another way, so a glue the renaming cannot follow stops the build.
+fn rename_export_uses(js: &str, renames: &[(String, String)]) -> Result<String> {
+    let map: std::collections::HashMap<&str, &str> =
+        renames.iter().map(|(o, n)| (o.as_str(), n.as_str())).collect();
+    let mut out = String::with_capacity(js.len());
+    let mut i = 0;
+    while let Some(found) = js[i..].find("wasm.") {
+        let at = i + found;
+        let start = at + 5;
+        let end = js[start..]
+            .find(|c: char| !is_ident(c))
+            .map_or(js.len(), |e| start + e);
+        out.push_str(&js[i..start]);
+        let whole = !js[..at].chars().next_back().is_some_and(is_ident);
+        match map.get(&js[start..end]) {
+            Some(new) if whole => out.push_str(new),
+            _ => out.push_str(&js[start..end]),
+        }
+        i = end;
+    }
+    out.push_str(&js[i..]);
+    for (old, _) in renames {
+        let quoted = [format!("\"{old}\""), format!("'{old}'"), format!(".{old}(")];
+        if quoted.iter().any(|q| out.contains(q.as_str())) {
+            bail!("the JS glue still reaches the export `{old}`");
+        }
+    }
+    Ok(out)
+}
+
 /// The glue with the import object's keys and module name renamed.
 fn rename_in_glue(js: &str, renames: &Renames) -> Result<String> {
     let mut js = js.to_owned();
@@ -212,6 +297,32 @@ mod tests {
         assert!(names
             .iter()
             .all(|n| !n.as_bytes()[0].is_ascii_digit() && n.len() <= 3));
+    }
+
+    #[test]
+    fn renames_exports_and_their_uses() {
+        let mut wasm = b"\0asm\x01\0\0\0".to_vec();
+        let mut exports = vec![2];
+        write_name(&mut exports, "memory");
+        exports.extend_from_slice(&[0x02, 0]);
+        write_name(&mut exports, "__wbindgen_malloc");
+        exports.extend_from_slice(&[0x00, 3]);
+        wasm.push(7);
+        write_leb(&mut wasm, exports.len() as u64);
+        wasm.extend_from_slice(&exports);
+        let (out, renames) = rename_exports(&wasm).unwrap();
+        assert_eq!(
+            renames,
+            vec![("memory".into(), "a".into()), ("__wbindgen_malloc".into(), "b".into())]
+        );
+        let mut p = 8 + 2;
+        assert_eq!(read_leb(&out, &mut p).unwrap(), 2);
+        assert_eq!(read_name(&out, &mut p).unwrap(), "a");
+        let js = "x = wasm.memory.buffer; y = wasm.__wbindgen_malloc(1); z = mywasm.memory; w = wasm.other;";
+        assert_eq!(
+            rename_export_uses(js, &renames).unwrap(),
+            "x = wasm.a.buffer; y = wasm.b(1); z = mywasm.memory; w = wasm.other;"
+        );
     }
 
     #[test]
