@@ -231,8 +231,10 @@ fn is_ident(c: char) -> bool {
 /// (`wasm` as a whole identifier only). Fails if an export name is still
 /// reached another way, so a glue the renaming cannot follow stops the build.
 fn rename_export_uses(js: &str, renames: &[(String, String)]) -> Result<String> {
-    let map: std::collections::HashMap<&str, &str> =
-        renames.iter().map(|(o, n)| (o.as_str(), n.as_str())).collect();
+    let map: std::collections::HashMap<&str, &str> = renames
+        .iter()
+        .map(|(o, n)| (o.as_str(), n.as_str()))
+        .collect();
     let mut out = String::with_capacity(js.len());
     let mut i = 0;
     while let Some(found) = js[i..].find("wasm.") {
@@ -313,7 +315,10 @@ mod tests {
         let (out, renames) = rename_exports(&wasm).unwrap();
         assert_eq!(
             renames,
-            vec![("memory".into(), "a".into()), ("__wbindgen_malloc".into(), "b".into())]
+            vec![
+                ("memory".into(), "a".into()),
+                ("__wbindgen_malloc".into(), "b".into())
+            ]
         );
         let mut p = 8 + 2;
         assert_eq!(read_leb(&out, &mut p).unwrap(), 2);
