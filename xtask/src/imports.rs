@@ -25,6 +25,9 @@ pub fn shorten(wasm_path: &Path, js_path: &Path) -> Result<()> {
     fs::write(js_path, js).with_context(|| format!("writing {}", js_path.display()))
 }
 
+/// (old name, new name) for every export.
+type ExportRenames = Vec<(String, String)>;
+
 /// (module, old name, new name) for every import.
 type Renames = Vec<(String, String, String)>;
 
@@ -180,7 +183,7 @@ fn rename_imports(wasm: &[u8]) -> Result<(Vec<u8>, Renames)> {
 /// The wasm with every export renamed; returns (old, new) pairs. The glue
 /// reaches exports only as `wasm.<name>`, which `rename_export_uses`
 /// rewrites to match.
-fn rename_exports(wasm: &[u8]) -> Result<(Vec<u8>, Vec<(String, String)>)> {
+fn rename_exports(wasm: &[u8]) -> Result<(Vec<u8>, ExportRenames)> {
     let mut out = wasm[..8].to_vec();
     let mut renames = Vec::new();
     let mut pos = 8;
