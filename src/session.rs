@@ -9,7 +9,7 @@
 
 use std::rc::Rc;
 
-use causette_token::{Code, Diagnosis, Recovery, VisitorState};
+use causette_token::{Code, Diagnosis, Recovery, VisitorState, WhoCanFix};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::prelude::*;
@@ -42,8 +42,8 @@ struct Inner {
     tokens: Option<Tokens>,
     /// Server clock minus page clock, ms.
     offset_ms: f64,
-    /// The site owner was told about an unavailable state.
-    warned: bool,
+    /// Codes the site owner was already told about in the console.
+    warned: Vec<Code>,
     /// A session has been up in this page (a dead stored one is then news
     /// for the visitor, not a silent restart).
     connected_once: bool,
@@ -82,7 +82,7 @@ impl ChatSession {
                 ns,
                 tokens: None,
                 offset_ms: 0.0,
-                warned: false,
+                warned: Vec::new(),
                 connected_once: false,
                 stream_gen: 0,
                 timer_gen: 0,
@@ -160,6 +160,9 @@ impl ChatSession {
     }
 
     fn fail(self, d: Diagnosis) {
+        if d.who_can_fix == WhoCanFix::SiteOwner {
+            self.warn_site_owner(d.code);
+        }
         self.dispatch(Event::Failed {
             diagnosis: d,
             now_ms: now_ms(),
@@ -612,11 +615,18 @@ impl ChatSession {
         d
     }
 
-    /// One console warning for the site owner, not one per retry.
+    /// One console warning per problem for the site owner, not one per
+    /// retry.
     fn warn_site_owner(self, code: Code) {
         if self
             .inner
-            .try_update_value(|i| std::mem::replace(&mut i.warned, true))
+            .try_update_value(|i| {
+                let told = i.warned.contains(&code);
+                if !told {
+                    i.warned.push(code);
+                }
+                told
+            })
             .unwrap_or(true)
         {
             return;
