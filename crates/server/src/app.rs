@@ -14,7 +14,6 @@ use causette_token::{AccessClaims, Report, Validation};
 use tokio::sync::RwLock;
 use tower_http::trace::TraceLayer;
 
-use crate::answer::Faq;
 use crate::bundle::Bundle;
 use crate::bus::Bus;
 use crate::routes;
@@ -44,6 +43,8 @@ pub struct Settings {
     /// Take the client IP from the first `X-Forwarded-For` entry (behind a
     /// reverse proxy that sets it).
     pub trust_forwarded_for: bool,
+    /// Where the sites' knowledge bases are (`<data>/kb`).
+    pub kb_dir: std::path::PathBuf,
 }
 
 /// Everything a handler may need; cheap to clone.
@@ -57,8 +58,8 @@ pub struct AppState {
     pub bus: Bus,
     /// The embedded widget bundle.
     pub bundle: Arc<Bundle>,
-    /// The built-in answerer.
-    pub faq: Arc<Faq>,
+    /// Every site's knowledge base, for the built-in answerer.
+    pub kb: Arc<crate::kb::Library>,
     /// Start-up settings.
     pub settings: Arc<Settings>,
     /// Key deriving refresh-token successors.
@@ -92,7 +93,7 @@ impl AppState {
             keys,
             bus: Bus::default(),
             bundle: Arc::new(Bundle::load()),
-            faq: Arc::new(Faq::bundled()),
+            kb: Arc::new(crate::kb::Library::new(settings.kb_dir.clone())),
             settings: Arc::new(settings),
             known_origins: Arc::default(),
         })

@@ -511,6 +511,8 @@ impl Server {
             rate_per_ip: 0,
             rate_per_site: 0,
             trust_forwarded_for: false,
+            // Nothing is asked during the bench: no index is ever opened.
+            kb_dir: std::env::temp_dir().join("causette-bench-kb"),
         };
         let state = AppState::new(store, settings).await?;
         let app = router(state).into_make_service_with_connect_info::<SocketAddr>();

@@ -32,6 +32,14 @@ enum Command {
         #[command(subcommand)]
         command: SiteCommand,
     },
+    /// Manage a site's knowledge base: the documents the built-in answerer
+    /// answers from.
+    Kb {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(subcommand)]
+        command: crate::kb::KbCommand,
+    },
     /// Rotate or list the token signing keys.
     Keys {
         #[command(flatten)]
@@ -122,6 +130,7 @@ pub async fn run() -> ExitCode {
         // No tracing subscriber: the report alone goes to stdout.
         Command::Doctor(args) => crate::doctor::run(args).await,
         Command::Site { db, command } => finish(crate::admin::site(&db, command).await),
+        Command::Kb { db, command } => finish(crate::kb::run(&db, command).await),
         Command::Keys { db, command } => finish(crate::admin::keys(&db, command).await),
         Command::Session { db, command } => finish(crate::admin::session(&db, command).await),
         Command::Bench(args) => crate::bench::run(args).await,
@@ -187,8 +196,16 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         rate_per_ip: args.rate_per_ip,
         rate_per_site: args.rate_per_site,
         trust_forwarded_for: args.trust_forwarded_for,
+        kb_dir: args.db.data.join("kb"),
     };
     let state = AppState::new(store, settings).await?;
+    // The demo site answers from Causette's own help pages.
+    let kb = state.kb.clone();
+    match tokio::task::spawn_blocking(move || kb.ensure_bundled(crate::kb::DEMO_SITE)).await? {
+        Ok(true) => tracing::info!("indexed the bundled help pages for the demo site"),
+        Ok(false) => {}
+        Err(e) => tracing::warn!(error = ?e, "cannot index the bundled help pages"),
+    }
     if !state.bundle.is_present() {
         tracing::warn!(
             "this binary was built without the widget bundle; run `cargo xtask build` to build it"

@@ -15,6 +15,7 @@
 //! | [`store`] | the database (SQLite) and its migrations |
 //! | [`bus`] | live fan-out of conversation events |
 //! | [`answer`] | the built-in answerer |
+//! | [`kb`] | per-site knowledge bases: search indexes, `causette kb` |
 //! | [`bundle`] | the widget bundle embedded at build time |
 //! | [`error`] | the one error type every handler returns |
 #![warn(missing_docs)]
@@ -30,6 +31,7 @@ pub mod bus;
 pub mod cli;
 pub mod doctor;
 pub mod error;
+pub mod kb;
 pub mod origin;
 pub mod ratelimit;
 pub mod routes;

@@ -102,8 +102,9 @@ async fn send(
         .await?;
     let question = message.content.clone();
     let st = state.clone();
+    let site = visitor.site_key.clone();
     tokio::spawn(async move {
-        if let Err(e) = crate::answer::reply(&st, &id, &question).await {
+        if let Err(e) = crate::answer::reply(&st, &site, &id, &question).await {
             tracing::error!(error = ?e, conversation = %id, "answering failed");
         }
     });
