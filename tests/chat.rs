@@ -15,15 +15,36 @@ fn page_errors(log: &[(String, String)]) -> Vec<String> {
         .collect()
 }
 
+/// The launcher's rendered size, once it is on screen (read in one script
+/// call: the loader's placeholder is replaced when the widget mounts).
+async fn launcher_size(browser: &Browser) -> (f64, f64) {
+    let script = "const h = document.querySelector('causette-widget'); \
+                  const l = h && h.shadowRoot && h.shadowRoot.querySelector('.launcher'); \
+                  if (!l) return null; const r = l.getBoundingClientRect(); \
+                  return r.width > 0 && r.height > 0 ? [r.width, r.height] : null;";
+    let start = std::time::Instant::now();
+    loop {
+        if let serde_json::Value::Array(a) = browser.js(script).await {
+            return (a[0].as_f64().unwrap_or(0.0), a[1].as_f64().unwrap_or(0.0));
+        }
+        assert!(
+            start.elapsed() < support::PATIENCE,
+            "the launcher never showed"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test]
 async fn demo_page_launcher_opens_and_a_question_gets_a_relevant_reply() {
     let server = Server::start(&[]).await;
     let browser = Browser::start().await;
     browser.goto(&server.url()).await;
 
-    let launcher = browser.widget(".launcher").await;
-    assert!(launcher.is_displayed().await.unwrap());
-    launcher.click().await.unwrap();
+    // The launcher shows (the loader's, then the widget's own), sized as designed.
+    let size = launcher_size(&browser).await;
+    assert!(size.0 > 40.0 && size.1 > 40.0, "launcher is {size:?}");
+    browser.click(".launcher").await;
     let panel = browser.widget(".panel").await;
     support::wait_for("the panel to open", || async {
         panel.is_displayed().await.unwrap_or(false)
@@ -66,17 +87,12 @@ async fn hostile_global_css_does_not_break_the_widget() {
         .goto(&format!("{}/demo/hostile", server.url()))
         .await;
 
-    let launcher = browser.widget(".launcher").await;
-    support::wait_for("the launcher to show", || async {
-        launcher.is_displayed().await.unwrap_or(false)
-    })
-    .await;
-    let (_, _, w, h) = launcher.rectangle().await.unwrap();
+    let (w, h) = launcher_size(&browser).await;
     assert!(
         (50.0..=64.0).contains(&w) && (50.0..=64.0).contains(&h),
         "launcher is {w}x{h}"
     );
-    launcher.click().await.unwrap();
+    browser.click(".launcher").await;
     browser.ask("why is the token invalid?").await;
     let reply = browser
         .wait_text(
@@ -102,13 +118,9 @@ async fn unknown_site_key_shows_a_clear_message() {
     let page = StaticSite::serve(host_page(&server.url(), "no-such-site", "")).await;
     let browser = Browser::start().await;
     browser.goto(&page.url()).await;
-    browser.widget(".launcher").await.click().await.unwrap();
-    let status = browser.widget(".status.unavailable").await;
-    assert_eq!(
-        status.attr("data-code").await.unwrap().as_deref(),
-        Some("unknown_site")
-    );
-    let text = status.text().await.unwrap();
+    browser.click(".launcher").await;
+    let (text, code) = browser.status("unavailable").await;
+    assert_eq!(code.as_deref(), Some("unknown_site"));
     assert!(text.contains("unavailable"), "{text}");
     let warnings: Vec<_> = browser
         .console()
@@ -130,21 +142,13 @@ async fn origin_not_on_the_allowlist_shows_a_clear_message() {
     let page = StaticSite::serve(host_page(&server.url(), "demo", "")).await;
     let browser = Browser::start().await;
     browser.goto(&page.url()).await;
-    browser.widget(".launcher").await.click().await.unwrap();
-    let status = browser.widget(".status.unavailable").await;
-    assert_eq!(
-        status.attr("data-code").await.unwrap().as_deref(),
-        Some("origin_not_allowed")
-    );
-    assert!(status.is_displayed().await.unwrap());
+    browser.click(".launcher").await;
+    let (_, code) = browser.status("unavailable").await;
+    assert_eq!(code.as_deref(), Some("origin_not_allowed"));
     // No retry loop: the state stays put.
     tokio::time::sleep(Duration::from_secs(2)).await;
-    assert!(browser
-        .widget(".status.unavailable")
-        .await
-        .is_displayed()
-        .await
-        .unwrap());
+    let (_, code) = browser.status("unavailable").await;
+    assert_eq!(code.as_deref(), Some("origin_not_allowed"));
     browser.close().await;
 }
 
@@ -167,7 +171,7 @@ async fn transcript_survives_a_server_restart() {
         StaticSite::serve_on(page_port, host_page(&server.url(), "demo", CAPTURE_SESSION)).await;
     let browser = Browser::start().await;
     browser.goto(&page.url()).await;
-    browser.widget(".launcher").await.click().await.unwrap();
+    browser.click(".launcher").await;
 
     browser.ask("Where are conversations stored?").await;
     browser

@@ -97,7 +97,7 @@ async fn ask_and_wait(b: &Browser, question: &str) {
 
 async fn open(b: &Browser, url: &str) {
     b.goto(url).await;
-    b.widget(".launcher").await.click().await.unwrap();
+    b.click(".launcher").await;
     b.widget(".panel").await;
 }
 
@@ -187,11 +187,11 @@ async fn a_revoked_session_ends_visibly_and_a_new_one_starts() {
         .admin(&["session", "revoke", "--site", "demo", "--all"])
         .await;
     // Within one refresh (tokens live 10 s, refreshed 5 s before expiry).
-    let ended = b.widget(".status.ended").await;
-    assert!(ended.text().await.unwrap().contains("ended"));
+    let (text, _) = b.status("ended").await;
+    assert!(text.contains("ended"), "{text}");
     // The old transcript stays readable.
     assert_eq!(replies(&b).await, 1);
-    b.widget(".start-over").await.click().await.unwrap();
+    b.click(".start-over").await;
     wait_for("the session to come back", || async {
         status_class(&b).await.is_empty()
     })
@@ -207,8 +207,7 @@ async fn a_stopped_server_shows_a_countdown_and_recovers_by_itself() {
     open(&b, &page.url()).await;
     ask_and_wait(&b, "What is a site key?").await;
     server.stop().await;
-    let status = b.widget(".status.reconnecting").await;
-    let text = status.text().await.unwrap();
+    let (text, _) = b.status("reconnecting").await;
     assert!(text.contains("retrying in"), "{text}");
     assert!(b.widget(".retry").await.is_displayed().await.unwrap());
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -234,7 +233,7 @@ async fn a_message_typed_offline_is_sent_once_when_back() {
     open(&b, &page.url()).await;
     ask_and_wait(&b, "What is a site key?").await;
     b.set_offline(true).await;
-    b.widget(".status.offline").await;
+    b.status("offline").await;
     b.ask("Where are conversations stored?").await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     b.set_offline(false).await;
@@ -265,17 +264,10 @@ async fn a_disallowed_origin_warns_once_and_does_not_storm() {
     let page = StaticSite::serve(host_page(&server.url(), "demo", PROBE)).await;
     let b = Browser::start().await;
     b.goto(&page.url()).await;
-    b.widget(".launcher").await.click().await.unwrap();
-    let status = b.widget(".status.unavailable").await;
-    assert_eq!(
-        status.attr("data-code").await.unwrap().as_deref(),
-        Some("origin_not_allowed")
-    );
-    assert!(status
-        .text()
-        .await
-        .unwrap()
-        .contains("unavailable right now"));
+    b.click(".launcher").await;
+    let (text, code) = b.status("unavailable").await;
+    assert_eq!(code.as_deref(), Some("origin_not_allowed"));
+    assert!(text.contains("unavailable right now"), "{text}");
     tokio::time::sleep(Duration::from_secs(30)).await;
     let calls = fetches(&b).await;
     assert!(calls.len() <= 3, "no request storm: {calls:?}");

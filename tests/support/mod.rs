@@ -358,6 +358,19 @@ impl Browser {
         }
     }
 
+    /// Clicks the element matching `css` in the widget, finding it again if
+    /// it was re-rendered in between.
+    pub async fn click(&self, css: &str) {
+        let start = Instant::now();
+        loop {
+            if self.widget(css).await.click().await.is_ok() {
+                return;
+            }
+            assert!(start.elapsed() < PATIENCE, "could not click `{css}`");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Runs JavaScript in the page and returns its result.
     pub async fn js(&self, script: &str) -> Value {
         self.client
@@ -394,6 +407,30 @@ impl Browser {
                 start.elapsed() < PATIENCE,
                 "timed out waiting for {what}; `{css}` shows {:?}",
                 self.widget_texts(css).await
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits for the status line to show `state` (`unavailable`, `ended`,
+    /// `reconnecting`, `offline`); returns its text and `data-code`. Read in
+    /// one script call: element handles into a re-rendering shadow root can
+    /// go stale between two WebDriver calls.
+    pub async fn status(&self, state: &str) -> (String, Option<String>) {
+        let script = format!(
+            "const h = document.querySelector('causette-widget'); \
+             const s = h && h.shadowRoot && h.shadowRoot.querySelector('.status.{state}'); \
+             return s && !s.hidden ? [s.textContent, s.getAttribute('data-code')] : null;"
+        );
+        let start = Instant::now();
+        loop {
+            if let Value::Array(a) = self.js(&script).await {
+                let text = a[0].as_str().unwrap_or_default().to_owned();
+                return (text, a[1].as_str().map(str::to_owned));
+            }
+            assert!(
+                start.elapsed() < PATIENCE,
+                "timed out waiting for the {state} status"
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
