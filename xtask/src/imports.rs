@@ -128,26 +128,57 @@ fn skip_import_desc(bytes: &[u8], pos: &mut usize) -> Result<()> {
     Ok(())
 }
 
-/// The wasm with every import from the glue's module renamed.
-fn rename_imports(wasm: &[u8]) -> Result<(Vec<u8>, Renames)> {
+/// Copies `wasm` with the body of every section `id` replaced by
+/// `rewrite(body)`; other sections are copied byte for byte.
+fn map_section(
+    wasm: &[u8],
+    id: u8,
+    mut rewrite: impl FnMut(&[u8]) -> Result<Vec<u8>>,
+) -> Result<Vec<u8>> {
     if wasm.get(..8) != Some(b"\0asm\x01\0\0\0".as_slice()) {
         bail!("not a wasm module");
     }
     let mut out = wasm[..8].to_vec();
-    let mut renames = Renames::new();
     let mut pos = 8;
     while pos < wasm.len() {
-        let id = wasm[pos];
+        let section = wasm[pos];
         pos += 1;
         let size = read_leb(wasm, &mut pos)? as usize;
         let body = wasm.get(pos..pos + size).context("truncated section")?;
         pos += size;
-        if id != 2 {
-            out.push(id);
-            write_leb(&mut out, size as u64);
-            out.extend_from_slice(body);
-            continue;
+        let body = if section == id {
+            rewrite(body)?
+        } else {
+            body.to_vec()
+        };
+        out.push(section);
+        write_leb(&mut out, body.len() as u64);
+        out.extend_from_slice(&body);
+    }
+    Ok(out)
+}
+
+/// Short JS identifiers in order, skipping keywords.
+#[derive(Default)]
+struct ShortNames(usize);
+
+impl ShortNames {
+    fn next_name(&mut self) -> String {
+        loop {
+            let name = short_name(self.0);
+            self.0 += 1;
+            if !is_keyword(&name) {
+                return name;
+            }
         }
+    }
+}
+
+/// The wasm with every import from the glue's module renamed.
+fn rename_imports(wasm: &[u8]) -> Result<(Vec<u8>, Renames)> {
+    let mut renames = Renames::new();
+    let mut names = ShortNames::default();
+    let out = map_section(wasm, 2, |body| {
         let mut p = 0;
         let count = read_leb(body, &mut p)?;
         let mut section = Vec::new();
@@ -158,11 +189,7 @@ fn rename_imports(wasm: &[u8]) -> Result<(Vec<u8>, Renames)> {
             let desc_start = p;
             skip_import_desc(body, &mut p)?;
             if module.ends_with("_bg.js") {
-                let mut short = short_name(renames.len());
-                while is_keyword(&short) {
-                    renames.push((String::new(), String::new(), short));
-                    short = short_name(renames.len());
-                }
+                let short = names.next_name();
                 write_name(&mut section, MODULE);
                 write_name(&mut section, &short);
                 renames.push((module, name, short));
@@ -172,11 +199,8 @@ fn rename_imports(wasm: &[u8]) -> Result<(Vec<u8>, Renames)> {
             }
             section.extend_from_slice(&body[desc_start..p]);
         }
-        out.push(2);
-        write_leb(&mut out, section.len() as u64);
-        out.extend_from_slice(&section);
-    }
-    renames.retain(|(module, _, _)| !module.is_empty());
+        Ok(section)
+    })?;
     Ok((out, renames))
 }
 
@@ -184,21 +208,9 @@ fn rename_imports(wasm: &[u8]) -> Result<(Vec<u8>, Renames)> {
 /// reaches exports only as `wasm.<name>`, which `rename_export_uses`
 /// rewrites to match.
 fn rename_exports(wasm: &[u8]) -> Result<(Vec<u8>, ExportRenames)> {
-    let mut out = wasm[..8].to_vec();
-    let mut renames = Vec::new();
-    let mut pos = 8;
-    while pos < wasm.len() {
-        let id = wasm[pos];
-        pos += 1;
-        let size = read_leb(wasm, &mut pos)? as usize;
-        let body = wasm.get(pos..pos + size).context("truncated section")?;
-        pos += size;
-        if id != 7 {
-            out.push(id);
-            write_leb(&mut out, size as u64);
-            out.extend_from_slice(body);
-            continue;
-        }
+    let mut renames = ExportRenames::new();
+    let mut names = ShortNames::default();
+    let out = map_section(wasm, 7, |body| {
         let mut p = 0;
         let count = read_leb(body, &mut p)?;
         let mut section = Vec::new();
@@ -208,21 +220,14 @@ fn rename_exports(wasm: &[u8]) -> Result<(Vec<u8>, ExportRenames)> {
             let kind = *body.get(p).context("truncated export")?;
             p += 1;
             let index = read_leb(body, &mut p)?;
-            let mut short = short_name(renames.len());
-            while is_keyword(&short) {
-                renames.push((String::new(), short));
-                short = short_name(renames.len());
-            }
+            let short = names.next_name();
             write_name(&mut section, &short);
             section.push(kind);
             write_leb(&mut section, index);
             renames.push((name, short));
         }
-        out.push(7);
-        write_leb(&mut out, section.len() as u64);
-        out.extend_from_slice(&section);
-    }
-    renames.retain(|(old, _)| !old.is_empty());
+        Ok(section)
+    })?;
     Ok((out, renames))
 }
 

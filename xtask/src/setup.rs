@@ -166,21 +166,7 @@ fn wasm_opt() -> Result<()> {
     println!(
         "→ installing binaryen@{BINARYEN_VERSION} from npm into .tools/binaryen (takes ~10 s)"
     );
-    let dir = binaryen_dir();
-    fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    Cmd::new("npm")
-        .arg("install")
-        .arg("--prefix")
-        .arg(&dir)
-        .args(["--no-audit", "--no-fund"])
-        .arg(format!("binaryen@{BINARYEN_VERSION}"))
-        .run()
-        .with_context(|| {
-            format!(
-                "install it by hand with: npm install --prefix {} binaryen@{BINARYEN_VERSION}",
-                dir.display()
-            )
-        })?;
+    npm_install(&binaryen_dir(), &format!("binaryen@{BINARYEN_VERSION}"))?;
     write_executable(&wasm_opt_wrapper(), &wrapper_script())?;
     if !wasm_opt_present() {
         bail!(
@@ -303,6 +289,24 @@ fn fetch() -> Result<()> {
     Cmd::new("cargo").arg("fetch").run()?;
     println!("✓ crates fetched");
     Ok(())
+}
+
+/// Installs one pinned npm package into a project-owned folder under `.tools/`.
+pub fn npm_install(dir: &std::path::Path, package: &str) -> Result<()> {
+    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    Cmd::new("npm")
+        .arg("install")
+        .arg("--prefix")
+        .arg(dir)
+        .args(["--no-audit", "--no-fund"])
+        .arg(package)
+        .run()
+        .with_context(|| {
+            format!(
+                "install it by hand with: npm install --prefix {} {package}",
+                dir.display()
+            )
+        })
 }
 
 #[cfg(test)]

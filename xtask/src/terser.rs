@@ -42,21 +42,7 @@ pub fn setup() -> Result<()> {
         bail!("terser needs Node.js 20 or newer with npm, and `npm` is not on PATH");
     }
     println!("→ installing terser@{TERSER_VERSION} from npm into .tools/terser (takes ~2 s)");
-    let dir = terser_dir();
-    fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    Cmd::new("npm")
-        .arg("install")
-        .arg("--prefix")
-        .arg(&dir)
-        .args(["--no-audit", "--no-fund"])
-        .arg(format!("terser@{TERSER_VERSION}"))
-        .run()
-        .with_context(|| {
-            format!(
-                "install it by hand with: npm install --prefix {} terser@{TERSER_VERSION}",
-                dir.display()
-            )
-        })?;
+    crate::setup::npm_install(&terser_dir(), &format!("terser@{TERSER_VERSION}"))?;
     if !present() {
         bail!(
             "{} does not report terser {TERSER_VERSION}",
