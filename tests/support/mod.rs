@@ -88,13 +88,10 @@ impl Server {
             .spawn()
             .expect("start causette serve");
         self.child = Some(child);
-        let url = format!("{}/v1/diagnose", self.url());
-        wait_for("the server to listen", || async {
-            reqwest::get(&url)
-                .await
-                .map(|r| r.status().is_success())
-                .unwrap_or(false)
-        })
+        wait_until_up(
+            "the server to listen",
+            &format!("{}/v1/diagnose", self.url()),
+        )
         .await;
     }
 
@@ -199,6 +196,17 @@ where
     }
 }
 
+/// Waits until `url` answers with a success status.
+async fn wait_until_up(what: &str, url: &str) {
+    wait_for(what, || async {
+        reqwest::get(url)
+            .await
+            .map(|r| r.status().is_success())
+            .unwrap_or(false)
+    })
+    .await;
+}
+
 /// A static page served on its own origin (another port), for host pages
 /// the server does not know.
 pub struct StaticSite {
@@ -285,13 +293,10 @@ impl Browser {
             .kill_on_drop(true)
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {driver_bin}: {e} (run `cargo xtask setup`)"));
-        let url = format!("http://127.0.0.1:{driver_port}/status");
-        wait_for("chromedriver", || async {
-            reqwest::get(&url)
-                .await
-                .map(|r| r.status().is_success())
-                .unwrap_or(false)
-        })
+        wait_until_up(
+            "chromedriver",
+            &format!("http://127.0.0.1:{driver_port}/status"),
+        )
         .await;
         let profile = tempfile::tempdir().expect("profile dir");
         let caps = json!({

@@ -180,15 +180,7 @@ async fn a_retried_send_is_stored_once_and_answered_once() {
     // Wait for the answer, then check the transcript.
     let mut messages = Vec::new();
     for _ in 0..100 {
-        let t: Value = c
-            .get(format!("{}/v1/conversations/{cid}", s.url))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let (_, t) = s.transcript_status(&token, &cid).await;
         messages = t["messages"].as_array().unwrap().clone();
         if messages.len() >= 2 {
             break;

@@ -5,7 +5,7 @@ mod support;
 
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde_json::json;
 use support::Server;
 
 /// Sends `question` in a new demo conversation and returns the reply text.
@@ -21,15 +21,7 @@ async fn ask(s: &Server, question: &str) -> String {
         .unwrap();
     assert_eq!(res.status(), 201);
     for _ in 0..200 {
-        let t: Value = c
-            .get(format!("{}/v1/conversations/{cid}", s.url))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let (_, t) = s.transcript_status(&token, &cid).await;
         if let Some(reply) = t["messages"]
             .as_array()
             .unwrap()
