@@ -1,20 +1,157 @@
-//! The built-in answerer: searches the site's knowledge base (see
-//! [`crate::kb`]) and streams the answer back, or says plainly that it
-//! does not know.
+//! Writing a reply: one at a time per conversation, streamed as events
+//! (`reply.start`, `reply.delta`…, then `reply.end` or `reply.error`), and
+//! stored from its first event so that a page loading mid-reply, a dropped
+//! stream or a lost node never leaves a visitor with half an answer and no
+//! way to ask again.
+//!
+//! The text comes from the site's knowledge base (see [`crate::kb`]), which
+//! quotes the best passages or says plainly that it does not know.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures::stream::{self, BoxStream, StreamExt};
 use serde_json::json;
 
 use crate::app::AppState;
+use crate::store::Message;
 
 pub use crate::kb::DONT_KNOW;
 
-/// Answers `question` in the conversation, streaming the reply as events.
+/// How often the answering node records that a reply is still alive.
+const BEAT: Duration = Duration::from_secs(5);
+/// A streaming reply whose node has been silent this long is lost.
+const LOST_AFTER: Duration = Duration::from_secs(30);
+
+/// Replies in progress on this node: one per conversation at a time, so
+/// answers stream in the order the questions were asked.
+#[derive(Clone, Default)]
+pub struct Answering {
+    turns: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
+}
+
+impl Answering {
+    async fn turn(&self, conversation_id: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = {
+            let mut turns = self.turns.lock().expect("answering lock");
+            // Forget conversations nobody is answering in.
+            turns.retain(|_, l| Arc::strong_count(l) > 1);
+            turns.entry(conversation_id.to_owned()).or_default().clone()
+        };
+        lock.lock_owned().await
+    }
+}
+
+/// Why a reply could not be completed: a stable code for the widget and
+/// the operator's log (`server_error` for a failure of this server).
+type Failure = &'static str;
+
+/// Answers the visitor message `to` in the background, logging (never
+/// losing) a failure: the reply is then marked failed and the visitor can
+/// ask again.
+pub fn spawn_reply(state: &AppState, site: &str, conversation_id: &str, to: Message) {
+    let (state, site, cid) = (state.clone(), site.to_owned(), conversation_id.to_owned());
+    tokio::spawn(async move {
+        if let Err(e) = reply(&state, &site, &cid, &to).await {
+            tracing::error!(error = ?e, conversation = %cid, "answering failed");
+        }
+    });
+}
+
+/// Answers the visitor message `to`, streaming the reply as events.
 pub async fn reply(
     state: &AppState,
     site: &str,
     conversation_id: &str,
-    question: &str,
+    to: &Message,
 ) -> anyhow::Result<()> {
+    let _turn = state.answering.turn(conversation_id).await;
+    let (bus, store) = (&state.bus, &state.store);
+    let reply_id = crate::store::new_id("msg");
+    let start = bus
+        .append(
+            store,
+            conversation_id,
+            "reply.start",
+            &json!({"id": reply_id, "role": "assistant", "reply_to": to.id}),
+        )
+        .await?;
+    // Stored before any text is streamed: a transcript read from now on
+    // resumes its stream at `start`, so no piece is missed.
+    store
+        .start_reply(conversation_id, &reply_id, &to.id, start.id)
+        .await?;
+    let result = stream_text(state, site, conversation_id, &reply_id, to).await;
+    let (text, failure) = match result {
+        Ok((text, failure)) => (text, failure),
+        Err(e) => {
+            tracing::error!(error = ?e, conversation = %conversation_id, "reply interrupted");
+            (String::new(), Some("server_error"))
+        }
+    };
+    match failure {
+        None => {
+            if store.end_reply(&reply_id, &text, false).await? {
+                bus.append(
+                    store,
+                    conversation_id,
+                    "reply.end",
+                    &json!({"id": reply_id, "role": "assistant", "reply_to": to.id, "text": text}),
+                )
+                .await?;
+            }
+        }
+        Some(code) => fail(state, conversation_id, &reply_id, Some(&to.id), &text, code).await?,
+    }
+    Ok(())
+}
+
+/// Streams the reply's pieces as `reply.delta` events; the whole text and
+/// the failure that cut it short, if any.
+async fn stream_text(
+    state: &AppState,
+    site: &str,
+    conversation_id: &str,
+    reply_id: &str,
+    to: &Message,
+) -> anyhow::Result<(String, Option<Failure>)> {
+    let mut pieces = pieces(state, site, &to.content).await?;
+    let mut text = String::new();
+    let mut beat = Instant::now();
+    while let Some(piece) = pieces.next().await {
+        let piece = match piece {
+            Ok(p) => p,
+            Err(code) => return Ok((text, Some(code))),
+        };
+        if piece.is_empty() {
+            continue;
+        }
+        text.push_str(&piece);
+        state
+            .bus
+            .append(
+                &state.store,
+                conversation_id,
+                "reply.delta",
+                &json!({"id": reply_id, "text": piece}),
+            )
+            .await?;
+        if beat.elapsed() >= BEAT {
+            state.store.beat_reply(reply_id).await?;
+            beat = Instant::now();
+        }
+    }
+    Ok((text, None))
+}
+
+/// The reply's text as it comes: the knowledge base's answer, paced like
+/// typing so the visitor sees it arrive.
+async fn pieces(
+    state: &AppState,
+    site: &str,
+    question: &str,
+) -> anyhow::Result<BoxStream<'static, Result<String, Failure>>> {
     let kb = state.kb.clone();
     let (site_key, asked) = (site.to_owned(), question.to_owned());
     let text = match tokio::task::spawn_blocking(move || kb.answer(&site_key, &asked)).await? {
@@ -24,37 +161,74 @@ pub async fn reply(
             crate::kb::dont_know(question, site == crate::kb::DEMO_SITE)
         }
     };
-    let reply_id = crate::store::new_id("msg");
-    let bus = &state.bus;
-    let store = &state.store;
-    bus.append(
-        store,
-        conversation_id,
-        "reply.start",
-        &json!({"id": reply_id, "role": "assistant"}),
-    )
-    .await?;
-    for chunk in chunks(&text, 3) {
-        tokio::time::sleep(state.settings.stream_delay).await;
-        bus.append(
-            store,
-            conversation_id,
-            "reply.delta",
-            &json!({"id": reply_id, "text": chunk}),
-        )
-        .await?;
+    let delay = state.settings.stream_delay;
+    let owned: Vec<String> = chunks(&text, 3).into_iter().map(str::to_owned).collect();
+    Ok(stream::iter(owned)
+        .then(move |piece| async move {
+            tokio::time::sleep(delay).await;
+            Ok(piece)
+        })
+        .boxed())
+}
+
+/// Marks a reply failed and tells the stream, unless it had already ended.
+async fn fail(
+    state: &AppState,
+    conversation_id: &str,
+    reply_id: &str,
+    reply_to: Option<&str>,
+    partial: &str,
+    code: Failure,
+) -> anyhow::Result<()> {
+    if state.store.end_reply(reply_id, partial, true).await? {
+        state
+            .bus
+            .append(
+                &state.store,
+                conversation_id,
+                "reply.error",
+                &json!({"id": reply_id, "role": "assistant", "reply_to": reply_to, "code": code}),
+            )
+            .await?;
     }
-    let (stored, _) = store
-        .insert_message(conversation_id, "assistant", &text, Some(&reply_id))
-        .await?;
-    bus.append(
-        store,
-        conversation_id,
-        "reply.end",
-        &json!({"id": reply_id, "message_id": stored.id, "role": "assistant", "text": text}),
-    )
-    .await?;
     Ok(())
+}
+
+/// Fails the replies whose answering node went silent (it stopped or
+/// crashed mid-reply), every few seconds, so their visitors are offered a
+/// retry instead of a reply that never ends. Safe on every node at once.
+/// With SQLite this node is the only one: whatever was streaming before
+/// it started was lost with the previous process, and is failed at once.
+pub fn watch_lost_replies(state: AppState) {
+    let started = crate::store::now_millis();
+    let alone = state.store.backend() == crate::store::Backend::Sqlite;
+    tokio::spawn(async move {
+        let mut first = true;
+        loop {
+            if !(first && alone) {
+                tokio::time::sleep(LOST_AFTER / 3).await;
+            }
+            let silent = crate::store::now_millis() - LOST_AFTER.as_millis() as i64;
+            let before = if first && alone { started } else { silent };
+            first = false;
+            let lost = match state.store.stale_replies(before).await {
+                Ok(lost) => lost,
+                Err(e) => {
+                    tracing::warn!(error = ?e, "cannot look for lost replies");
+                    continue;
+                }
+            };
+            for r in lost {
+                tracing::warn!(conversation = %r.conversation_id, reply = %r.id, "reply lost mid-stream; offering a retry");
+                let to = r.reply_to.as_deref();
+                if let Err(e) =
+                    fail(&state, &r.conversation_id, &r.id, to, "", "server_error").await
+                {
+                    tracing::warn!(error = ?e, "cannot mark a lost reply");
+                }
+            }
+        }
+    });
 }
 
 /// Splits text into pieces of `words` words, keeping every character, so

@@ -40,6 +40,8 @@ pub struct Settings {
     pub rate_per_ip: u32,
     /// See `rate_per_ip`.
     pub rate_per_site: u32,
+    /// Messages a visitor may send per minute in one session (0: no limit).
+    pub messages_per_minute: u32,
     /// Take the client IP from the first `X-Forwarded-For` entry (behind a
     /// reverse proxy that sets it).
     pub trust_forwarded_for: bool,
@@ -66,8 +68,10 @@ pub struct AppState {
     pub refresh_secret: Arc<Vec<u8>>,
     /// Revocations, session sites and sites, cached per node.
     pub access: crate::access::Access,
-    /// Rate limits on sessions.
+    /// Rate limits on sessions and messages.
     pub limits: crate::ratelimit::Limits,
+    /// Replies being written, one at a time per conversation.
+    pub answering: crate::answer::Answering,
     known_origins: Arc<RwLock<(Option<Instant>, HashSet<String>)>>,
 }
 
@@ -77,7 +81,8 @@ impl AppState {
         let keys = Arc::new(RwLock::new(store.key_set(crate::now_unix()).await?));
         let refresh_secret = Arc::new(store.refresh_secret().await?);
         let access = crate::access::Access::start(store.clone(), keys.clone()).await?;
-        let limits = crate::ratelimit::Limits::new(settings.rate_per_ip, settings.rate_per_site);
+        let limits = crate::ratelimit::Limits::new(settings.rate_per_ip, settings.rate_per_site)
+            .with_messages_per_session(settings.messages_per_minute);
         let shrink = limits.clone();
         tokio::spawn(async move {
             loop {
@@ -87,6 +92,7 @@ impl AppState {
         });
         Ok(AppState {
             limits,
+            answering: crate::answer::Answering::default(),
             refresh_secret,
             access,
             store,

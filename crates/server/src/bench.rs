@@ -510,6 +510,7 @@ impl Server {
             refresh: RefreshPolicy::default(),
             rate_per_ip: 0,
             rate_per_site: 0,
+            messages_per_minute: 0,
             trust_forwarded_for: false,
             // Nothing is asked during the bench: no index is ever opened.
             kb_dir: std::env::temp_dir().join("causette-bench-kb"),

@@ -87,6 +87,9 @@ pub struct ServeArgs {
     /// (0: no limit).
     #[arg(long, env = "CAUSETTE_RATE_PER_SITE", default_value_t = 6000)]
     pub rate_per_site: u32,
+    /// Messages a visitor may send per minute in one session (0: no limit).
+    #[arg(long, env = "CAUSETTE_MESSAGES_PER_MINUTE", default_value_t = 20)]
+    pub messages_per_minute: u32,
     /// Behind a reverse proxy: take the client IP from X-Forwarded-For.
     #[arg(long)]
     pub trust_forwarded_for: bool,
@@ -195,10 +198,12 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         },
         rate_per_ip: args.rate_per_ip,
         rate_per_site: args.rate_per_site,
+        messages_per_minute: args.messages_per_minute,
         trust_forwarded_for: args.trust_forwarded_for,
         kb_dir: args.db.data.join("kb"),
     };
     let state = AppState::new(store, settings).await?;
+    crate::answer::watch_lost_replies(state.clone());
     // The demo site answers from Causette's own help pages.
     let kb = state.kb.clone();
     match tokio::task::spawn_blocking(move || kb.ensure_bundled(crate::kb::DEMO_SITE)).await? {

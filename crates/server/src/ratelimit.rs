@@ -1,6 +1,8 @@
 //! Rate limits on opening and refreshing sessions, per client IP and per
-//! site, so one client or one abused site key cannot flood the server.
-//! A refused call gets 429 with `Retry-After` (the `rate_limited` verdict).
+//! site, so one client or one abused site key cannot flood the server, and
+//! on messages per session, so one visitor cannot run up the site's model
+//! bill. A refused call gets 429 with `Retry-After` (the `rate_limited`
+//! verdict).
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -14,6 +16,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 pub struct Limits {
     per_ip: Option<Arc<DefaultKeyedRateLimiter<IpAddr>>>,
     per_site: Option<Arc<DefaultKeyedRateLimiter<String>>>,
+    per_session: Option<Arc<DefaultKeyedRateLimiter<String>>>,
 }
 
 fn limiter<K: std::hash::Hash + Eq + Clone>(
@@ -34,6 +37,23 @@ impl Limits {
         Limits {
             per_ip: limiter(per_ip),
             per_site: limiter(per_site),
+            per_session: None,
+        }
+    }
+
+    /// Also limits messages to `per_minute` per session (0: no limit).
+    pub fn with_messages_per_session(mut self, per_minute: u32) -> Limits {
+        self.per_session = limiter(per_minute);
+        self
+    }
+
+    /// One more message in `session`; `Err(seconds to wait)` when over.
+    pub fn check_message(&self, session: &str) -> Result<(), u64> {
+        match &self.per_session {
+            Some(l) => l
+                .check_key(&session.to_owned())
+                .map_err(|n| retry_after(&n).max(1)),
+            None => Ok(()),
         }
     }
 
@@ -60,7 +80,7 @@ impl Limits {
         if let Some(l) = &self.per_ip {
             l.retain_recent();
         }
-        if let Some(l) = &self.per_site {
+        for l in [&self.per_site, &self.per_session].into_iter().flatten() {
             l.retain_recent();
         }
     }
@@ -83,6 +103,16 @@ mod tests {
         assert_eq!(l.check_ip("10.0.0.1".parse().unwrap()), Ok(()));
         for _ in 0..100 {
             assert_eq!(l.check_site("s"), Ok(()));
+            assert_eq!(l.check_message("sid"), Ok(()));
         }
+    }
+
+    #[test]
+    fn messages_are_limited_per_session() {
+        let l = Limits::new(0, 0).with_messages_per_session(2);
+        assert_eq!(l.check_message("a"), Ok(()));
+        assert_eq!(l.check_message("a"), Ok(()));
+        assert!(l.check_message("a").unwrap_err() >= 1);
+        assert_eq!(l.check_message("b"), Ok(()));
     }
 }

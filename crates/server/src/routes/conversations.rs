@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/conversations/{id}", get(transcript))
         .route("/v1/conversations/{id}/messages", post(send))
+        .route("/v1/conversations/{id}/replies", post(retry))
         .route("/v1/conversations/{id}/events", get(events))
 }
 
@@ -62,6 +63,14 @@ async fn send(
 ) -> Result<(StatusCode, Json<Message>), ApiError> {
     own(&visitor, &id)?;
     let msg = crate::error::json_body(body)?;
+    state.limits.check_message(&visitor.claims.sid).map_err(|secs| {
+        tracing::warn!(session = %visitor.claims.sid, retry_after = secs, "message rate limited");
+        ApiError::Denied {
+            diagnosis: causette_token::Diagnosis::new(Code::RateLimited)
+                .with_retry_after(Some(secs)),
+            detail: format!("too many messages in this session; wait {secs} s"),
+        }
+    })?;
     let text = msg.text.trim();
     if text.is_empty() {
         return Err(ApiError::InvalidRequest("the message is empty".into()));
@@ -100,25 +109,56 @@ async fn send(
             &json!({"id": message.id, "client_id": message.client_id, "role": "visitor", "text": message.content}),
         )
         .await?;
-    let question = message.content.clone();
-    let st = state.clone();
-    let site = visitor.site_key.clone();
-    tokio::spawn(async move {
-        if let Err(e) = crate::answer::reply(&st, &site, &id, &question).await {
-            tracing::error!(error = ?e, conversation = %id, "answering failed");
-        }
-    });
+    crate::answer::spawn_reply(&state, &visitor.site_key, &id, message.clone());
     Ok((StatusCode::CREATED, Json(message)))
 }
 
+/// The request body of a retry.
+#[derive(Debug, Deserialize)]
+pub struct Retry {
+    /// The visitor message to answer again.
+    pub to: String,
+}
+
+/// Answers a visitor message again after its reply failed. Asking while a
+/// reply is on its way, or after one arrived, starts nothing (so a double
+/// click or a second tab cannot get two answers).
+async fn retry(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    body: Result<Json<Retry>, JsonRejection>,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    own(&visitor, &id)?;
+    let retry = crate::error::json_body(body)?;
+    let Some(message) = state.store.visitor_message(&id, &retry.to).await? else {
+        return Err(ApiError::NotFound("message"));
+    };
+    if !state.store.retry_reply(&id, &message.id).await? {
+        return Ok((
+            StatusCode::OK,
+            Json(json!({"to": message.id, "started": false})),
+        ));
+    }
+    crate::answer::spawn_reply(&state, &visitor.site_key, &id, message.clone());
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({"to": message.id, "started": true})),
+    ))
+}
+
+/// The transcript, and `resume_after`: the `Last-Event-ID` to open the
+/// stream with, so that replies still streaming arrive whole.
 async fn transcript(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     own(&visitor, &id)?;
-    let messages = state.store.transcript(&id).await?;
-    Ok(Json(json!({ "id": id, "messages": messages })))
+    let (messages, resume_after) = state.store.transcript(&id).await?;
+    Ok(Json(
+        json!({ "id": id, "messages": messages, "resume_after": resume_after }),
+    ))
 }
 
 /// The event stream. With `Last-Event-ID` it first replays what the client

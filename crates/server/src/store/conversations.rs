@@ -16,6 +16,25 @@ pub struct Message {
     pub client_id: Option<String>,
     /// Unix milliseconds.
     pub created_at: i64,
+    /// `done`; for an assistant reply also `streaming`, `failed` or
+    /// `retried` (failed, then answered again).
+    pub state: String,
+    /// For an assistant reply: the visitor message it answers.
+    pub reply_to: Option<String>,
+}
+
+/// The columns a [`Message`] is read from.
+const MESSAGE_COLUMNS: &str = "id, role, content, client_id, created_at, state, reply_to";
+
+/// A reply whose answering node stopped beating.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct StaleReply {
+    /// The reply's id.
+    pub id: String,
+    /// Its conversation.
+    pub conversation_id: String,
+    /// The visitor message it answers.
+    pub reply_to: Option<String>,
 }
 
 /// One stored stream event.
@@ -53,6 +72,8 @@ impl Store {
             content: content.to_owned(),
             client_id: client_id.map(str::to_owned),
             created_at: super::now_millis(),
+            state: "done".to_owned(),
+            reply_to: None,
         };
         let inserted = sqlx::query(
             "INSERT INTO messages (id, conversation_id, role, content, client_id, created_at)
@@ -83,23 +104,168 @@ impl Store {
         conversation_id: &str,
         client_id: &str,
     ) -> anyhow::Result<Option<Message>> {
-        Ok(sqlx::query_as(
-            "SELECT id, role, content, client_id, created_at FROM messages
-             WHERE conversation_id = $1 AND client_id = $2",
-        )
+        Ok(sqlx::query_as(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages
+             WHERE conversation_id = $1 AND client_id = $2"
+        ))
         .bind(conversation_id)
         .bind(client_id)
         .fetch_optional(&self.pool)
         .await?)
     }
 
-    /// The conversation's messages, oldest first.
-    pub async fn transcript(&self, conversation_id: &str) -> anyhow::Result<Vec<Message>> {
-        Ok(sqlx::query_as(
-            "SELECT id, role, content, client_id, created_at FROM messages
-             WHERE conversation_id = $1 ORDER BY created_at, id",
+    /// The conversation as a page restores it: its finished and failed
+    /// messages, oldest first, and the event id to resume the stream
+    /// after. Replies still streaming are left to the stream, which
+    /// resumes just before the first of them began, so none of their text
+    /// is missed; events replayed for messages already listed carry the
+    /// same ids and change nothing.
+    pub async fn transcript(&self, conversation_id: &str) -> anyhow::Result<(Vec<Message>, i64)> {
+        // The resume point first: a reply that finishes between the two
+        // reads is then both listed and replayed, never neither.
+        let (open, last): (Option<i64>, Option<i64>) = sqlx::query_as(
+            "SELECT
+               (SELECT MIN(start_event) FROM messages
+                 WHERE conversation_id = $1 AND state = 'streaming'),
+               (SELECT MAX(id) FROM events WHERE conversation_id = $1)",
         )
         .bind(conversation_id)
+        .fetch_one(&self.pool)
+        .await?;
+        let resume = match open {
+            Some(start) => start - 1,
+            None => last.unwrap_or(0),
+        };
+        let messages = sqlx::query_as(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages
+             WHERE conversation_id = $1 AND state IN ('done', 'failed')
+             ORDER BY created_at, id"
+        ))
+        .bind(conversation_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok((messages, resume))
+    }
+
+    /// The last `limit` finished messages, oldest first (a model's context).
+    pub async fn recent_messages(
+        &self,
+        conversation_id: &str,
+        limit: i64,
+    ) -> anyhow::Result<Vec<Message>> {
+        let mut rows: Vec<Message> = sqlx::query_as(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages
+             WHERE conversation_id = $1 AND state = 'done'
+             ORDER BY created_at DESC, id DESC LIMIT $2"
+        ))
+        .bind(conversation_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.reverse();
+        Ok(rows)
+    }
+
+    /// A visitor message of the conversation, by id.
+    pub async fn visitor_message(
+        &self,
+        conversation_id: &str,
+        id: &str,
+    ) -> anyhow::Result<Option<Message>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages
+             WHERE conversation_id = $1 AND id = $2 AND role = 'visitor'"
+        ))
+        .bind(conversation_id)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Records that a reply to `reply_to` began with event `start_event`.
+    pub async fn start_reply(
+        &self,
+        conversation_id: &str,
+        id: &str,
+        reply_to: &str,
+        start_event: i64,
+    ) -> anyhow::Result<()> {
+        let now = super::now_millis();
+        sqlx::query(
+            "INSERT INTO messages
+               (id, conversation_id, role, content, client_id, created_at, state, reply_to, start_event, updated_at)
+             VALUES ($1, $2, 'assistant', '', NULL, $3, 'streaming', $4, $5, $3)",
+        )
+        .bind(id)
+        .bind(conversation_id)
+        .bind(now)
+        .bind(reply_to)
+        .bind(start_event)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The answering node is still at work on reply `id`.
+    pub async fn beat_reply(&self, id: &str) -> anyhow::Result<()> {
+        sqlx::query("UPDATE messages SET updated_at = $1 WHERE id = $2 AND state = 'streaming'")
+            .bind(super::now_millis())
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Ends reply `id` as `done` with its whole text, or as `failed` with
+    /// the text received so far. `false` when it was no longer streaming
+    /// (another node judged it lost meanwhile).
+    pub async fn end_reply(&self, id: &str, content: &str, failed: bool) -> anyhow::Result<bool> {
+        let done = sqlx::query(
+            "UPDATE messages SET content = $1, state = $2, updated_at = $3
+             WHERE id = $4 AND state = 'streaming'",
+        )
+        .bind(content)
+        .bind(if failed { "failed" } else { "done" })
+        .bind(super::now_millis())
+        .bind(id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(done == 1)
+    }
+
+    /// Whether `reply_to` may be answered again: it has no reply that is
+    /// streaming or done. Its failed replies are then set aside.
+    pub async fn retry_reply(&self, conversation_id: &str, reply_to: &str) -> anyhow::Result<bool> {
+        let (live,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM messages
+             WHERE conversation_id = $1 AND reply_to = $2 AND state IN ('streaming', 'done')",
+        )
+        .bind(conversation_id)
+        .bind(reply_to)
+        .fetch_one(&self.pool)
+        .await?;
+        if live > 0 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "UPDATE messages SET state = 'retried'
+             WHERE conversation_id = $1 AND reply_to = $2 AND state = 'failed'",
+        )
+        .bind(conversation_id)
+        .bind(reply_to)
+        .execute(&self.pool)
+        .await?;
+        Ok(true)
+    }
+
+    /// Replies still streaming whose node has not beaten since `before_ms`.
+    pub async fn stale_replies(&self, before_ms: i64) -> anyhow::Result<Vec<StaleReply>> {
+        Ok(sqlx::query_as(
+            "SELECT id, conversation_id, reply_to FROM messages
+             WHERE state = 'streaming' AND updated_at < $1",
+        )
+        .bind(before_ms)
         .fetch_all(&self.pool)
         .await?)
     }

@@ -121,14 +121,15 @@ impl Server {
     }
 
     async fn spawn(&mut self) {
+        // Replies stream fast unless a test asks otherwise.
+        let delay: &[&str] = if self.extra.iter().any(|a| a == "--stream-delay-ms") {
+            &[]
+        } else {
+            &["--stream-delay-ms", "1"]
+        };
         let child = Command::new(env!("CARGO_BIN_EXE_causette"))
-            .args([
-                "serve",
-                "--addr",
-                &format!("127.0.0.1:{}", self.port),
-                "--stream-delay-ms",
-                "1",
-            ])
+            .args(["serve", "--addr", &format!("127.0.0.1:{}", self.port)])
+            .args(delay)
             .args(&self.db_args)
             .args(&self.extra)
             .env("RUST_LOG", "warn")
