@@ -152,37 +152,64 @@ impl Stored {
     }
 }
 
+/// A transcript, as restored on load: `GET /v1/conversations/{id}`.
+#[derive(Debug, Clone)]
+pub struct Restored {
+    /// Finished (and failed) messages, oldest first.
+    pub messages: Vec<crate::chat::ChatMessage>,
+    /// The event id to resume the stream after.
+    pub resume_after: i64,
+}
+
+impl Restored {
+    /// Reads the JSON body of a transcript.
+    pub fn from_json(body: &str) -> Option<Self> {
+        use crate::chat::{ChatMessage, Delivery, Role};
+        let v = Object::parse(body)?;
+        let messages = v
+            .objects("messages")?
+            .iter()
+            .map(|m| {
+                let role = match m.str("role")?.as_str() {
+                    "visitor" => Role::Visitor,
+                    "assistant" => Role::Assistant,
+                    _ => return None,
+                };
+                let failed = m.str("state").as_deref() == Some("failed");
+                Some(ChatMessage {
+                    id: m.str("id")?,
+                    client_id: m.opt_str("client_id")?,
+                    role,
+                    text: if failed {
+                        String::new()
+                    } else {
+                        m.str("text")?
+                    },
+                    delivery: if failed {
+                        Delivery::Failed
+                    } else {
+                        Delivery::Sent
+                    },
+                    reply_to: m.opt_str("reply_to")?,
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(Restored {
+            messages,
+            resume_after: v.int("resume_after")?,
+        })
+    }
+}
+
 /// `{"<key>":"<value>"}` as JSON text.
 fn json_object(key: &str, value: &str) -> String {
     let mut out = String::with_capacity(key.len() + value.len() + 8);
     out.push('{');
-    push_json_string(&mut out, key);
+    crate::json::push_string(&mut out, key);
     out.push(':');
-    push_json_string(&mut out, value);
+    crate::json::push_string(&mut out, value);
     out.push('}');
     out
-}
-
-/// Appends `s` as a JSON string literal (RFC 8259 §7).
-fn push_json_string(out: &mut String, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                out.push_str("\\u00");
-                out.push(HEX[(c as usize) >> 4] as char);
-                out.push(HEX[(c as usize) & 15] as char);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 /// The server's address, normally the origin `embed.js` was loaded from.
@@ -267,6 +294,19 @@ impl Api {
             .send()
             .await?;
         Stored::from_json(&Self::ok_text(res).await?).ok_or_else(ApiError::bad_body)
+    }
+
+    /// The conversation's transcript.
+    pub async fn transcript(
+        &self,
+        token: &str,
+        conversation_id: &str,
+    ) -> Result<Restored, ApiError> {
+        let res = Request::get(&self.conversation_url(conversation_id, ""))
+            .header("Authorization", &bearer(token))
+            .send()
+            .await?;
+        Restored::from_json(&Self::ok_text(res).await?).ok_or_else(ApiError::bad_body)
     }
 
     /// Opens the conversation's event stream, resuming after `last_event_id`.
@@ -358,6 +398,24 @@ mod tests {
         let d = DiagnoseInfo::from_json(r#"{"site_known":true,"origin_allowed":false}"#).unwrap();
         assert!(d.site_known && !d.origin_allowed);
         assert_eq!(Stored::from_json(r#"{"id":"m1"}"#).unwrap().id, "m1");
+        let r = Restored::from_json(
+            r#"{"id":"c","resume_after":7,"messages":[
+              {"id":"m1","role":"visitor","text":"hi","client_id":"k1","state":"done","reply_to":null,"created_at":1},
+              {"id":"r1","role":"assistant","text":"partial","client_id":null,"state":"failed","reply_to":"m1","created_at":2}]}"#,
+        )
+        .unwrap();
+        assert_eq!(r.resume_after, 7);
+        assert_eq!(r.messages[0].client_id.as_deref(), Some("k1"));
+        assert_eq!(r.messages[1].delivery, crate::chat::Delivery::Failed);
+        assert_eq!(
+            r.messages[1].text, "",
+            "a failed reply shows no half answer"
+        );
+        assert_eq!(r.messages[1].reply_to.as_deref(), Some("m1"));
+        assert!(Restored::from_json(
+            r#"{"messages":[{"id":"x","role":"robot","text":""}],"resume_after":0}"#
+        )
+        .is_none());
         assert!(Stored::from_json("not json").is_none());
     }
 }

@@ -20,7 +20,8 @@ pub enum Delivery {
     Sending,
     /// Stored by the server.
     Sent,
-    /// The server refused it or could not be reached; can be retried.
+    /// The server refused it or could not be reached, or (a reply) the
+    /// assistant could not answer; can be retried.
     Failed,
     /// An assistant reply still streaming in.
     Streaming,
@@ -39,6 +40,8 @@ pub struct ChatMessage {
     pub text: String,
     /// Delivery state.
     pub delivery: Delivery,
+    /// For an assistant reply: the visitor message it answers.
+    pub reply_to: Option<String>,
 }
 
 /// A stream event, decoded from its SSE `event` name and JSON `data`.
@@ -59,6 +62,8 @@ pub enum ChatEvent {
     ReplyStart {
         /// Server id of the reply.
         id: String,
+        /// The visitor message it answers.
+        reply_to: Option<String>,
     },
     /// More text of a streaming reply.
     ReplyDelta {
@@ -73,6 +78,13 @@ pub enum ChatEvent {
         id: String,
         /// The whole reply.
         text: String,
+    },
+    /// A reply could not be completed; the question can be asked again.
+    ReplyError {
+        /// Server id of the reply.
+        id: String,
+        /// The visitor message it answers.
+        reply_to: Option<String>,
     },
 }
 
@@ -101,6 +113,7 @@ impl ChatEvent {
             None => None,
         };
         let text = opt_str("text")?.unwrap_or_default();
+        let reply_to = opt_str("reply_to")?;
         Some(match event {
             "message" => ChatEvent::Message {
                 id,
@@ -108,9 +121,10 @@ impl ChatEvent {
                 role: role?,
                 text,
             },
-            "reply.start" => ChatEvent::ReplyStart { id },
+            "reply.start" => ChatEvent::ReplyStart { id, reply_to },
             "reply.delta" => ChatEvent::ReplyDelta { id, text },
             "reply.end" => ChatEvent::ReplyEnd { id, text },
+            "reply.error" => ChatEvent::ReplyError { id, reply_to },
             _ => return None,
         })
     }
@@ -132,7 +146,34 @@ impl Transcript {
             role: Role::Visitor,
             text: text.to_owned(),
             delivery: Delivery::Sending,
+            reply_to: None,
         });
+    }
+
+    /// Replaces the list with the server's transcript (`messages`, oldest
+    /// first), keeping after it the messages typed here that the server
+    /// does not have yet.
+    pub fn restore(&mut self, messages: Vec<ChatMessage>) {
+        let pending: Vec<ChatMessage> = std::mem::take(&mut self.messages)
+            .into_iter()
+            .filter(|m| {
+                m.role == Role::Visitor
+                    && m.delivery != Delivery::Sent
+                    && !messages.iter().any(|s| s.client_id == m.client_id)
+            })
+            .collect();
+        self.messages = messages;
+        self.messages.extend(pending);
+    }
+
+    /// The visitor messages not yet stored by the server: `(client id, text)`,
+    /// oldest first — what the outbox keeps.
+    pub fn pending(&self) -> Vec<(String, String)> {
+        self.messages
+            .iter()
+            .filter(|m| m.role == Role::Visitor && m.delivery != Delivery::Sent)
+            .filter_map(|m| Some((m.client_id.clone()?, m.text.clone())))
+            .collect()
     }
 
     /// Marks a local message as stored (`Some(server id)`) or failed (`None`).
@@ -180,17 +221,27 @@ impl Transcript {
                         role,
                         text,
                         delivery: Delivery::Sent,
+                        reply_to: None,
                     }),
                 }
             }
-            ChatEvent::ReplyStart { id } => {
+            ChatEvent::ReplyStart { id, reply_to } => {
                 if self.position(&id).is_none() {
+                    // A new answer to a question replaces its failed one.
+                    if reply_to.is_some() {
+                        self.messages.retain(|m| {
+                            !(m.role == Role::Assistant
+                                && m.delivery != Delivery::Sent
+                                && m.reply_to == reply_to)
+                        });
+                    }
                     self.messages.push(ChatMessage {
                         id,
                         client_id: None,
                         role: Role::Assistant,
                         text: String::new(),
                         delivery: Delivery::Streaming,
+                        reply_to,
                     });
                 }
             }
@@ -198,7 +249,10 @@ impl Transcript {
                 let i = match self.position(&id) {
                     Some(i) => i,
                     None => {
-                        self.apply(ChatEvent::ReplyStart { id: id.clone() });
+                        self.apply(ChatEvent::ReplyStart {
+                            id: id.clone(),
+                            reply_to: None,
+                        });
                         self.messages.len() - 1
                     }
                 };
@@ -219,8 +273,30 @@ impl Transcript {
                     role: Role::Assistant,
                     text,
                     delivery: Delivery::Sent,
+                    reply_to: None,
                 }),
             },
+            ChatEvent::ReplyError { id, reply_to } => {
+                let i = match self.position(&id) {
+                    Some(i) => i,
+                    None => {
+                        self.apply(ChatEvent::ReplyStart {
+                            id: id.clone(),
+                            reply_to: reply_to.clone(),
+                        });
+                        self.messages.len() - 1
+                    }
+                };
+                let m = &mut self.messages[i];
+                // A reply that did end is not undone by a late error.
+                if m.delivery != Delivery::Sent {
+                    m.delivery = Delivery::Failed;
+                    m.text.clear();
+                    if reply_to.is_some() {
+                        m.reply_to = reply_to;
+                    }
+                }
+            }
         }
     }
 
@@ -318,6 +394,83 @@ mod tests {
         t.apply(ev("reply.delta", r#"{"id":"r1","text":"x"}"#));
         assert_eq!(t.messages[0].text, "x");
         assert_eq!(t.messages[0].role, Role::Assistant);
+    }
+
+    #[test]
+    fn a_failed_reply_is_replaced_by_the_next_answer_to_its_question() {
+        let mut t = Transcript::default();
+        t.apply(ev("reply.start", r#"{"id":"r1","reply_to":"m1"}"#));
+        t.apply(ev("reply.delta", r#"{"id":"r1","text":"half"}"#));
+        t.apply(ev(
+            "reply.error",
+            r#"{"id":"r1","reply_to":"m1","code":"provider_unavailable"}"#,
+        ));
+        assert_eq!(t.messages[0].delivery, Delivery::Failed);
+        assert_eq!(t.messages[0].text, "", "half an answer is not shown as one");
+        assert_eq!(t.messages[0].reply_to.as_deref(), Some("m1"));
+        // Replayed after a reconnect: still one failed reply.
+        t.apply(ev("reply.error", r#"{"id":"r1","reply_to":"m1"}"#));
+        assert_eq!(t.messages.len(), 1);
+        // Another question's reply leaves it alone; the retry replaces it.
+        t.apply(ev("reply.start", r#"{"id":"r2","reply_to":"m0"}"#));
+        assert_eq!(t.messages.len(), 2);
+        t.apply(ev("reply.start", r#"{"id":"r3","reply_to":"m1"}"#));
+        let ids: Vec<&str> = t.messages.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(ids, ["r2", "r3"]);
+        // An error for an ended reply changes nothing.
+        t.apply(ev("reply.end", r#"{"id":"r3","text":"done"}"#));
+        t.apply(ev("reply.error", r#"{"id":"r3"}"#));
+        assert_eq!(
+            (t.messages[1].delivery, t.messages[1].text.as_str()),
+            (Delivery::Sent, "done")
+        );
+        // An error for a reply never seen shows as failed.
+        t.apply(ev("reply.error", r#"{"id":"r9","reply_to":"m5"}"#));
+        assert_eq!(t.messages[2].delivery, Delivery::Failed);
+    }
+
+    fn stored(id: &str, client_id: Option<&str>, role: Role, text: &str) -> ChatMessage {
+        ChatMessage {
+            id: id.into(),
+            client_id: client_id.map(Into::into),
+            role,
+            text: text.into(),
+            delivery: Delivery::Sent,
+            reply_to: None,
+        }
+    }
+
+    #[test]
+    fn restore_keeps_what_the_server_lacks_after_the_transcript() {
+        let mut t = Transcript::default();
+        t.push_local("c1", "stored meanwhile");
+        t.push_local("c2", "typed offline");
+        t.acknowledge("c2", None);
+        t.push_local("c3", "still sending");
+        t.restore(vec![
+            stored("m0", Some("c0"), Role::Visitor, "earlier"),
+            stored("r0", None, Role::Assistant, "answer"),
+            stored("m1", Some("c1"), Role::Visitor, "stored meanwhile"),
+        ]);
+        let ids: Vec<&str> = t.messages.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(ids, ["m0", "r0", "m1", "c2", "c3"]);
+        assert_eq!(
+            t.pending(),
+            [
+                ("c2".to_owned(), "typed offline".to_owned()),
+                ("c3".to_owned(), "still sending".to_owned())
+            ]
+        );
+        // Events replayed after the restore change nothing.
+        let before = t.clone();
+        t.apply(ev(
+            "message",
+            r#"{"id":"m1","client_id":"c1","role":"visitor","text":"stored meanwhile"}"#,
+        ));
+        t.apply(ev("reply.start", r#"{"id":"r0"}"#));
+        t.apply(ev("reply.delta", r#"{"id":"r0","text":"xx"}"#));
+        t.apply(ev("reply.end", r#"{"id":"r0","text":"answer"}"#));
+        assert_eq!(t, before);
     }
 
     #[test]

@@ -52,6 +52,7 @@ pub enum Text {
     RetryNow,
     StartOver,
     WaitingToSend,
+    ReplyFailed,
 }
 
 /// The string for `text` in `locale`.
@@ -109,6 +110,12 @@ pub fn t(locale: Locale, text: Text) -> &'static str {
         (Locale::Fr, StartOver) => "Commencer une nouvelle conversation",
         (Locale::En, WaitingToSend) => "Will be sent when the connection is back.",
         (Locale::Fr, WaitingToSend) => "Partira dès le retour de la connexion.",
+        (Locale::En, ReplyFailed) => {
+            "The assistant is unavailable right now — your message is saved."
+        }
+        (Locale::Fr, ReplyFailed) => {
+            "L’assistant n’est pas disponible pour le moment — votre message est enregistré."
+        }
     }
 }
 

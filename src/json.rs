@@ -79,6 +79,36 @@ impl Object {
         }
     }
 
+    /// The objects of the array field `name`; `None` unless it is an
+    /// array of objects.
+    #[cfg(target_arch = "wasm32")]
+    pub fn objects(&self, name: &str) -> Option<Vec<Object>> {
+        let v = js_sys::Reflect::get(&self.0, &wasm_bindgen::JsValue::from_str(name)).ok()?;
+        if !js_sys::Array::is_array(&v) {
+            return None;
+        }
+        js_sys::Array::from(&v)
+            .iter()
+            .map(|o| (o.is_object() && !js_sys::Array::is_array(&o)).then_some(Object(o)))
+            .collect()
+    }
+
+    /// The objects of the array field `name`; `None` unless it is an
+    /// array of objects.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn objects(&self, name: &str) -> Option<Vec<Object>> {
+        match self.0.get(name)? {
+            serde_json::Value::Array(items) => items
+                .iter()
+                .map(|o| match o {
+                    serde_json::Value::Object(m) => Some(Object(m.clone())),
+                    _ => None,
+                })
+                .collect(),
+            _ => None,
+        }
+    }
+
     /// A required string.
     pub fn str(&self, name: &str) -> Option<String> {
         match self.field(name) {
@@ -114,6 +144,28 @@ impl Object {
     }
 }
 
+/// Appends `s` as a JSON string literal (RFC 8259 §7).
+pub fn push_string(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                out.push_str("\\u00");
+                out.push(HEX[(c as usize) >> 4] as char);
+                out.push(HEX[(c as usize) & 15] as char);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,6 +182,28 @@ mod tests {
         assert_eq!(o.opt_str("missing"), Some(None));
         assert_eq!(o.opt_str("n"), None);
         assert_eq!(o.field("a"), Field::Other);
+    }
+
+    #[test]
+    fn arrays_of_objects() {
+        let o = Object::parse(r#"{"a":[{"x":"1"},{"x":"2"}],"b":[1],"c":{},"e":[]}"#).unwrap();
+        let xs: Vec<String> = o
+            .objects("a")
+            .unwrap()
+            .iter()
+            .map(|i| i.str("x").unwrap())
+            .collect();
+        assert_eq!(xs, ["1", "2"]);
+        assert!(o.objects("b").is_none() && o.objects("c").is_none() && o.objects("z").is_none());
+        assert_eq!(o.objects("e").unwrap().len(), 0);
+    }
+
+    #[test]
+    fn strings_are_quoted() {
+        let mut out = String::new();
+        push_string(&mut out, "a \"b\" \\ c\nd\u{1}é ✓");
+        let back: String = serde_json::from_str(&out).unwrap();
+        assert_eq!(back, "a \"b\" \\ c\nd\u{1}é ✓");
     }
 
     #[test]

@@ -38,7 +38,7 @@ pub fn namespace(api: &str, site: &str) -> String {
     ["causette:", api, ":", site].concat()
 }
 
-fn storage() -> Option<web_sys::Storage> {
+pub(crate) fn storage() -> Option<web_sys::Storage> {
     // Storage can be disabled or throw (private modes, sandboxed frames):
     // then the widget simply does not remember the session.
     web_sys::window()?.local_storage().ok()?

@@ -25,6 +25,7 @@ pub mod config;
 pub mod i18n;
 pub mod json;
 pub mod keeper;
+pub mod outbox;
 pub mod reconnect;
 pub mod schedule;
 pub mod session;

@@ -52,6 +52,8 @@ struct Inner {
     timer_gen: u32,
     reader: Option<ReadableStreamDefaultReader>,
     last_event_id: Option<String>,
+    /// The conversation whose transcript is shown (restored from the server).
+    shown: Option<String>,
     refreshing: bool,
     flushing: bool,
     channel: Option<Rc<Channel>>,
@@ -88,6 +90,7 @@ impl ChatSession {
                 timer_gen: 0,
                 reader: None,
                 last_event_id: None,
+                shown: None,
                 refreshing: false,
                 flushing: false,
                 channel: None,
@@ -101,6 +104,12 @@ impl ChatSession {
     /// Joins the other tabs, listens to the browser, and connects.
     pub fn start(self) {
         let ns = self.inner.with_value(|i| i.ns.clone());
+        // What was typed before a reload and never stored is sent now.
+        self.transcript.update(|t| {
+            for (id, text) in crate::outbox::load(&ns) {
+                t.push_local(&id, &text);
+            }
+        });
         let channel = Channel::open(&ns, move |t| self.adopt(t));
         self.inner
             .update_value(|i| i.channel = Some(Rc::new(channel)));
@@ -149,8 +158,12 @@ impl ChatSession {
 
     /// "Start a new conversation", after a session ended.
     pub fn start_over(self) {
-        self.transcript.set(Transcript::default());
-        self.inner.update_value(|i| i.last_event_id = None);
+        // Messages still waiting go to the new conversation.
+        self.transcript.update(|t| t.restore(Vec::new()));
+        self.inner.update_value(|i| {
+            i.last_event_id = None;
+            i.shown = None;
+        });
         self.dispatch(Event::StartOver);
     }
 
@@ -259,8 +272,11 @@ impl ChatSession {
         };
         if changed && self.state.get_untracked().is_live() {
             // Another tab started a new conversation: follow it.
-            self.transcript.set(Transcript::default());
-            self.inner.update_value(|i| i.last_event_id = None);
+            self.transcript.update(|t| t.restore(Vec::new()));
+            self.inner.update_value(|i| {
+                i.last_event_id = None;
+                i.shown = None;
+            });
             spawn_local(self.open_stream());
         } else if matches!(self.state.get_untracked(), State::Refreshing { .. }) {
             self.dispatch(Event::Refreshed);
@@ -322,22 +338,45 @@ impl ChatSession {
     }
 
     /// Opens the conversation's event stream (resuming after the last event
-    /// seen) and reads it in the background.
+    /// seen) and reads it in the background. A conversation not shown yet
+    /// (a page load, another tab's new conversation) is first restored
+    /// from the server's transcript.
     async fn open_stream(self) {
         self.stop_stream();
-        let (api, token, cid, last, gen) = self.inner.with_value(|i| {
+        let (api, token, cid, shown, gen) = self.inner.with_value(|i| {
             let t = i.tokens.as_ref();
             (
                 i.api.clone(),
                 t.map(|t| t.access.clone()),
                 t.map(|t| t.conversation_id.clone()),
-                i.last_event_id.clone(),
+                i.shown.clone(),
                 i.stream_gen,
             )
         });
         let (Some(token), Some(cid)) = (token, cid) else {
             return self.fail(Diagnosis::new(Code::MissingCredentials));
         };
+        if shown.as_ref() != Some(&cid) {
+            match api.transcript(&token, &cid).await {
+                Ok(r) => {
+                    for m in &r.messages {
+                        if let Some(c) = &m.client_id {
+                            self.delivered(c);
+                        }
+                    }
+                    self.transcript.update(|t| t.restore(r.messages));
+                    self.inner.update_value(|i| {
+                        i.last_event_id = Some(r.resume_after.to_string());
+                        i.shown = Some(cid.clone());
+                    });
+                }
+                Err(e) => return self.fail(e.diagnose(offline())),
+            }
+            if self.inner.with_value(|i| i.stream_gen) != gen {
+                return;
+            }
+        }
+        let last = self.inner.with_value(|i| i.last_event_id.clone());
         match api.open_events(&token, &cid, last.as_deref()).await {
             Ok(reader) => {
                 if self.inner.with_value(|i| i.stream_gen) != gen {
@@ -363,14 +402,17 @@ impl ChatSession {
                 let id = id.to_owned();
                 self.inner.update_value(|i| i.last_event_id = Some(id));
             }
-            if !events.is_empty() {
-                self.transcript.update(|t| {
-                    for e in &events {
-                        if let Some(e) = ChatEvent::decode(&e.event, &e.data) {
-                            t.apply(e);
-                        }
+            for e in &events {
+                if let Some(e) = ChatEvent::decode(&e.event, &e.data) {
+                    if let ChatEvent::Message {
+                        client_id: Some(c), ..
+                    } = &e
+                    {
+                        // Stored, maybe sent by another tab: off the outbox.
+                        self.delivered(c);
                     }
-                });
+                    self.transcript.update(|t| t.apply(e));
+                }
             }
         }
         // Ended: by us (a newer stream, a state change) or by the network.
@@ -407,6 +449,8 @@ impl ChatSession {
             return;
         }
         let client_id = random_id();
+        let ns = self.inner.with_value(|i| i.ns.clone());
+        crate::outbox::add(&ns, &client_id, &text);
         self.transcript.update(|t| t.push_local(&client_id, &text));
         if self.state.get_untracked().is_live() {
             spawn_local(self.flush());
@@ -434,9 +478,16 @@ impl ChatSession {
                 break;
             }
             match self.send_once(&client_id, &text).await {
-                Ok(id) => self
-                    .transcript
-                    .update(|t| t.acknowledge(&client_id, Some(&id))),
+                Ok(id) => {
+                    self.delivered(&client_id);
+                    self.transcript
+                        .update(|t| t.acknowledge(&client_id, Some(&id)));
+                }
+                // Too many messages at once: this one waits its turn,
+                // the connection is fine.
+                Err(d) if d.code == Code::RateLimited => {
+                    sleep_ms(d.retry_after.unwrap_or(5) as f64 * 1000.0).await;
+                }
                 Err(d) => {
                     if d.recovery == Recovery::Stop || d.code == Code::Malformed {
                         // The server will never take this one: say so.
@@ -478,6 +529,29 @@ impl ChatSession {
         Err(Diagnosis::new(Code::Expired))
     }
 
+    /// The server has the message `client_id`: it leaves the outbox.
+    fn delivered(self, client_id: &str) {
+        if let Some(ns) = self.inner.try_with_value(|i| i.ns.clone()) {
+            crate::outbox::remove(&ns, client_id);
+        }
+    }
+
+    /// "Retry" on a reply the assistant could not give: the question
+    /// `reply_to` is sent again (same idempotency key), which the server
+    /// takes as asking again.
+    pub fn retry_reply(self, reply_to: String) {
+        self.transcript.update(|t| {
+            for m in &mut t.messages {
+                if m.id == reply_to {
+                    m.delivery = Delivery::Sending;
+                } else if m.reply_to.as_ref() == Some(&reply_to) {
+                    m.delivery = Delivery::Streaming;
+                }
+            }
+        });
+        self.deliver();
+    }
+
     /// A manual retry of a message the server refused.
     pub fn resend(self, client_id: String) {
         self.transcript.update(|t| {
@@ -491,6 +565,11 @@ impl ChatSession {
                 }
             }
         });
+        self.deliver();
+    }
+
+    /// Sends what waits now, or reconnects first.
+    fn deliver(self) {
         if self.state.get_untracked().is_live() {
             spawn_local(self.flush());
         } else {

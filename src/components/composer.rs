@@ -25,6 +25,8 @@ pub fn Composer() -> impl IntoView {
             <textarea
                 class="input"
                 rows="1"
+                // The server's limit, in characters; UTF-16 units are never fewer.
+                maxlength="4000"
                 aria-label=t(locale, Text::Placeholder)
                 placeholder=t(locale, Text::Placeholder)
                 prop:value=move || text.get()

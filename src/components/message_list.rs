@@ -43,14 +43,25 @@ fn Message(message: ChatMessage) -> impl IntoView {
         Role::Visitor => "visitor",
         Role::Assistant => "assistant",
     };
+    let assistant = message.role == Role::Assistant;
     let (state, note) = match message.delivery {
         Delivery::Sending => ("sending", Some(t(locale, Text::Sending))),
+        // A reply the assistant could not give; the question is kept.
+        Delivery::Failed if assistant => ("failed", Some(t(locale, Text::ReplyFailed))),
         Delivery::Failed => ("failed", Some(t(locale, Text::SendFailed))),
         Delivery::Streaming => ("streaming", None),
         Delivery::Sent => ("sent", None),
     };
     let failed = message.delivery == Delivery::Failed;
     let client_id = message.client_id.clone().unwrap_or_default();
+    let reply_to = message.reply_to.clone().unwrap_or_default();
+    let retry = move |_| {
+        if assistant {
+            session.retry_reply(reply_to.clone())
+        } else {
+            session.resend(client_id.clone())
+        }
+    };
     view! {
         <li class=format!("message {role} {state}") data-id=message.id.clone()>
             <span class="text">{message.text}</span>
@@ -58,11 +69,7 @@ fn Message(message: ChatMessage) -> impl IntoView {
             {failed
                 .then(|| {
                     view! {
-                        <button
-                            class="resend"
-                            type="button"
-                            on:click=move |_| session.resend(client_id.clone())
-                        >
+                        <button class="resend" type="button" on:click=retry>
                             {t(locale, Text::Retry)}
                         </button>
                     }

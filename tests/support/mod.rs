@@ -261,6 +261,65 @@ impl Drop for StaticSite {
     }
 }
 
+/// A TCP proxy in front of a server, whose open connections can all be
+/// cut at once: a dropped network path, seen from the browser.
+pub struct Proxy {
+    /// The port it listens on.
+    pub port: u16,
+    live: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Proxy {
+    /// Forwards connections on a free port to `upstream` on loopback.
+    pub async fn start(upstream: u16) -> Proxy {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .expect("bind");
+        let port = listener.local_addr().unwrap().port();
+        let live = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let conns = live.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let conn = tokio::spawn(async move {
+                    if let Ok(mut outbound) =
+                        tokio::net::TcpStream::connect(("127.0.0.1", upstream)).await
+                    {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                let mut conns = conns.lock().unwrap();
+                conns.retain(|c: &tokio::task::JoinHandle<()>| !c.is_finished());
+                conns.push(conn);
+            }
+        });
+        Proxy { port, live, task }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Drops every open connection (streams included) mid-flight; new
+    /// connections are forwarded again.
+    pub fn cut(&self) -> usize {
+        let conns: Vec<_> = std::mem::take(&mut *self.live.lock().unwrap());
+        let n = conns.iter().filter(|c| !c.is_finished()).count();
+        for c in conns {
+            c.abort();
+        }
+        n
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.task.abort();
+        self.cut();
+    }
+}
+
 /// A host page embedding the widget from `server` with `site`, plus
 /// optional extra markup in the head.
 pub fn host_page(server: &str, site: &str, head: &str) -> String {
@@ -329,6 +388,30 @@ impl Browser {
             driver_port,
             _profile: profile,
         }
+    }
+
+    /// Opens another tab on `url` and switches to it; returns the handles
+    /// of (the previous tab, the new one).
+    pub async fn new_tab(
+        &self,
+        url: &str,
+    ) -> (fantoccini::wd::WindowHandle, fantoccini::wd::WindowHandle) {
+        let first = self.client.window().await.expect("current window");
+        let new = self.client.new_window(true).await.expect("new tab").handle;
+        self.client
+            .switch_to_window(new.clone())
+            .await
+            .expect("switch tab");
+        self.goto(url).await;
+        (first, new)
+    }
+
+    /// Makes `tab` the one the next calls act on.
+    pub async fn switch_to(&self, tab: &fantoccini::wd::WindowHandle) {
+        self.client
+            .switch_to_window(tab.clone())
+            .await
+            .expect("switch tab");
     }
 
     /// Opens a page.

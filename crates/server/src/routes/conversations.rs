@@ -31,7 +31,6 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/conversations/{id}", get(transcript))
         .route("/v1/conversations/{id}/messages", post(send))
-        .route("/v1/conversations/{id}/replies", post(retry))
         .route("/v1/conversations/{id}/events", get(events))
 }
 
@@ -97,7 +96,11 @@ async fn send(
         .insert_message(&id, "visitor", text, key.as_deref())
         .await?;
     if !created {
-        // A retry: same answer as the first time, nothing sent twice.
+        // Sent again: the same answer as the first time, nothing stored
+        // twice — and if its reply failed, it is answered again.
+        if state.store.retry_reply(&id, &message.id).await? {
+            crate::answer::spawn_reply(&state, &visitor.site_key, &id, message.clone());
+        }
         return Ok((StatusCode::OK, Json(message)));
     }
     state
@@ -111,40 +114,6 @@ async fn send(
         .await?;
     crate::answer::spawn_reply(&state, &visitor.site_key, &id, message.clone());
     Ok((StatusCode::CREATED, Json(message)))
-}
-
-/// The request body of a retry.
-#[derive(Debug, Deserialize)]
-pub struct Retry {
-    /// The visitor message to answer again.
-    pub to: String,
-}
-
-/// Answers a visitor message again after its reply failed. Asking while a
-/// reply is on its way, or after one arrived, starts nothing (so a double
-/// click or a second tab cannot get two answers).
-async fn retry(
-    State(state): State<AppState>,
-    visitor: Visitor,
-    Path(id): Path<String>,
-    body: Result<Json<Retry>, JsonRejection>,
-) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    own(&visitor, &id)?;
-    let retry = crate::error::json_body(body)?;
-    let Some(message) = state.store.visitor_message(&id, &retry.to).await? else {
-        return Err(ApiError::NotFound("message"));
-    };
-    if !state.store.retry_reply(&id, &message.id).await? {
-        return Ok((
-            StatusCode::OK,
-            Json(json!({"to": message.id, "started": false})),
-        ));
-    }
-    crate::answer::spawn_reply(&state, &visitor.site_key, &id, message.clone());
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(json!({"to": message.id, "started": true})),
-    ))
 }
 
 /// The transcript, and `resume_after`: the `Last-Event-ID` to open the

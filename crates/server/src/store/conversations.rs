@@ -234,18 +234,23 @@ impl Store {
         Ok(done == 1)
     }
 
-    /// Whether `reply_to` may be answered again: it has no reply that is
-    /// streaming or done. Its failed replies are then set aside.
+    /// Whether `reply_to` is to be answered again: its reply failed and no
+    /// other is streaming or done (a message sent twice before its first
+    /// reply started is not answered twice). Its failed replies are then
+    /// set aside.
     pub async fn retry_reply(&self, conversation_id: &str, reply_to: &str) -> anyhow::Result<bool> {
-        let (live,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM messages
-             WHERE conversation_id = $1 AND reply_to = $2 AND state IN ('streaming', 'done')",
+        let (live, failed): (i64, i64) = sqlx::query_as(
+            "SELECT
+               (SELECT COUNT(*) FROM messages WHERE conversation_id = $1 AND reply_to = $2
+                  AND state IN ('streaming', 'done')),
+               (SELECT COUNT(*) FROM messages WHERE conversation_id = $1 AND reply_to = $2
+                  AND state = 'failed')",
         )
         .bind(conversation_id)
         .bind(reply_to)
         .fetch_one(&self.pool)
         .await?;
-        if live > 0 {
+        if live > 0 || failed == 0 {
             return Ok(false);
         }
         sqlx::query(

@@ -1,0 +1,231 @@
+//! A conversation that loses nothing, end to end in headless Chromium
+//! against the real server: a stream cut mid-reply, a page reloaded
+//! mid-reply, a message typed offline across a reload, two tabs.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::Value;
+use support::{free_port, host_page, wait_for, Browser, Proxy, Server, StaticSite};
+
+/// Keeps the last session response the widget got, for reading the
+/// server's transcript with it.
+const PROBE: &str = r#"<script>
+const realFetch = window.fetch;
+window.fetch = async (...a) => {
+  const r = await realFetch(...a);
+  const u = a[0] instanceof Request ? a[0].url : String(a[0]);
+  if (r.ok && /\/v1\/sessions(\/refresh)?$/.test(u)) r.clone().json().then(j => window.__session = j);
+  return r;
+};
+</script>"#;
+
+const FINISHED_REPLY: &str = ".message.assistant:not(.greeting):not(.streaming)";
+const STREAMING_REPLY: &str = ".message.assistant.streaming";
+
+/// A server (with `extra` serve args), the API address the page uses
+/// (`via` a proxy, or the server itself), and a page on an allowed origin.
+async fn setup(extra: &[&str], proxied: bool) -> (Server, Option<Proxy>, StaticSite) {
+    let page_port = free_port();
+    let origin = format!("http://127.0.0.1:{page_port}");
+    let mut args = vec!["--demo-origin", &origin];
+    args.extend_from_slice(extra);
+    let server = Server::start(&args).await;
+    let proxy = if proxied {
+        Some(Proxy::start(server.port).await)
+    } else {
+        None
+    };
+    let api = proxy.as_ref().map_or_else(|| server.url(), Proxy::url);
+    let page = StaticSite::serve_on(page_port, host_page(&api, "demo", PROBE)).await;
+    (server, proxy, page)
+}
+
+/// The words of a text, without markdown punctuation: what must match
+/// between the reply on screen and the one stored.
+fn words(text: &str) -> Vec<String> {
+    text.split_whitespace()
+        .map(|w| w.trim_matches(|c: char| "*_`#>-".contains(c)).to_owned())
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// The server's transcript, read with the page's session (none yet: empty).
+async fn stored(server: &Server, b: &Browser) -> Vec<(String, String)> {
+    let session = b.js("return window.__session || null").await;
+    if session.is_null() {
+        return Vec::new();
+    }
+    server.transcript(&session).await
+}
+
+fn texts_of(messages: &[(String, String)], role: &str) -> Vec<String> {
+    messages
+        .iter()
+        .filter(|(r, _)| r == role)
+        .map(|(_, t)| t.clone())
+        .collect()
+}
+
+async fn open(b: &Browser, url: &str) {
+    b.goto(url).await;
+    b.click(".launcher").await;
+}
+
+async fn finished_replies(b: &Browser) -> Vec<String> {
+    b.widget_texts(FINISHED_REPLY).await
+}
+
+/// Waits until the reply streaming in shows more than `n` words.
+async fn streamed_past(b: &Browser, n: usize) {
+    b.wait_text(STREAMING_REPLY, "a reply streaming", |t| {
+        t.split_whitespace().count() > n
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_stream_cut_mid_reply_resumes_without_a_missing_or_repeated_word() {
+    let (server, proxy, page) = setup(&["--stream-delay-ms", "80"], true).await;
+    let proxy = proxy.unwrap();
+    let b = Browser::start().await;
+    open(&b, &page.url()).await;
+    b.ask("Why does the chat say the token is invalid?").await;
+    // Cut every connection twice while the reply streams in.
+    for n in [8, 30] {
+        streamed_past(&b, n).await;
+        assert!(proxy.cut() > 0, "the stream was open");
+    }
+    let shown = b
+        .wait_text(FINISHED_REPLY, "the finished reply", |t| !t.is_empty())
+        .await;
+    let messages = stored(&server, &b).await;
+    let replies = texts_of(&messages, "assistant");
+    assert_eq!(replies.len(), 1, "{messages:?}");
+    assert_eq!(words(&shown), words(&replies[0]));
+    assert!(words(&shown).len() > 30, "a long enough reply: {shown}");
+    assert_eq!(finished_replies(&b).await.len(), 1, "one reply bubble");
+    b.close().await;
+}
+
+#[tokio::test]
+async fn a_page_reloaded_mid_reply_shows_the_whole_reply_once() {
+    let (server, _, page) = setup(&["--stream-delay-ms", "80"], false).await;
+    let b = Browser::start().await;
+    open(&b, &page.url()).await;
+    b.ask("Why does the chat say the token is invalid?").await;
+    streamed_past(&b, 10).await;
+    open(&b, &page.url()).await;
+    // The question comes back from the server, the reply goes on streaming.
+    b.wait_text(".message.visitor", "the question restored", |t| {
+        t.contains("token is invalid")
+    })
+    .await;
+    let shown = b
+        .wait_text(FINISHED_REPLY, "the finished reply", |t| !t.is_empty())
+        .await;
+    let messages = stored(&server, &b).await;
+    assert_eq!(texts_of(&messages, "assistant").len(), 1, "{messages:?}");
+    assert_eq!(words(&shown), words(&texts_of(&messages, "assistant")[0]));
+    assert_eq!(finished_replies(&b).await.len(), 1);
+    assert_eq!(b.widget_texts(".message.visitor").await.len(), 1);
+    b.close().await;
+}
+
+#[tokio::test]
+async fn a_message_typed_offline_survives_a_reload_and_is_delivered_once() {
+    let (server, _, page) = setup(&[], false).await;
+    let b = Browser::start().await;
+    open(&b, &page.url()).await;
+    b.ask("What is a site key?").await;
+    b.wait_text(FINISHED_REPLY, "the first reply", |t| !t.is_empty())
+        .await;
+
+    b.set_offline(true).await;
+    b.status("offline").await;
+    b.ask("Where are conversations stored?").await;
+    b.wait_text(".message.visitor.sending", "the queued message", |t| {
+        t.contains("Where are")
+    })
+    .await;
+    let kept = b
+        .js("return Object.keys(localStorage).filter(k => k.endsWith(':outbox')).map(k => localStorage.getItem(k)).join()")
+        .await;
+    assert!(
+        kept.as_str()
+            .unwrap_or_default()
+            .contains("Where are conversations stored?"),
+        "the outbox is in storage: {kept}"
+    );
+    // Reloading offline fails to load anything; online again, it loads.
+    let _ = b.client.goto(&page.url()).await;
+    b.set_offline(false).await;
+    b.goto(&page.url()).await;
+
+    // Delivered without the visitor opening the panel again.
+    wait_for("the queued message and its reply on the server", || async {
+        texts_of(&stored(&server, &b).await, "assistant").len() == 2
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let messages = stored(&server, &b).await;
+    assert_eq!(
+        texts_of(&messages, "visitor"),
+        ["What is a site key?", "Where are conversations stored?"],
+        "delivered exactly once"
+    );
+    b.click(".launcher").await;
+    wait_for("the restored conversation", || async {
+        finished_replies(&b).await.len() == 2
+    })
+    .await;
+    assert_eq!(
+        b.widget_texts(".message.visitor .text").await,
+        ["What is a site key?", "Where are conversations stored?"]
+    );
+    let left = b
+        .js("return Object.keys(localStorage).filter(k => k.endsWith(':outbox')).length")
+        .await;
+    assert_eq!(left, Value::from(0), "the outbox is empty once delivered");
+    b.close().await;
+}
+
+#[tokio::test]
+async fn two_tabs_show_the_same_conversation_live() {
+    let (_server, _, page) = setup(&[], false).await;
+    let b = Browser::start().await;
+    open(&b, &page.url()).await;
+    b.ask("What is a site key?").await;
+    b.wait_text(FINISHED_REPLY, "the first reply", |t| !t.is_empty())
+        .await;
+
+    let (first, second) = b.new_tab(&page.url()).await;
+    b.click(".launcher").await;
+    b.wait_text(".message.visitor", "the first tab's question", |t| {
+        t.contains("site key")
+    })
+    .await;
+    b.wait_text(FINISHED_REPLY, "the first tab's reply", |t| !t.is_empty())
+        .await;
+    b.ask("Can I change the colours?").await;
+    wait_for("the reply in the second tab", || async {
+        finished_replies(&b).await.len() == 2
+    })
+    .await;
+
+    b.switch_to(&first).await;
+    b.wait_text(".message.visitor", "the second tab's question, live", |t| {
+        t.contains("colours")
+    })
+    .await;
+    wait_for("the second tab's reply in the first", || async {
+        finished_replies(&b).await.len() == 2
+    })
+    .await;
+    assert_eq!(b.widget_texts(".message.visitor").await.len(), 2);
+    b.switch_to(&second).await;
+    assert_eq!(b.widget_texts(".message.visitor").await.len(), 2);
+    b.close().await;
+}
