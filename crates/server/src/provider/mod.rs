@@ -480,7 +480,24 @@ impl Call {
                             &body,
                         ));
                     }
-                    Ok(Ok(res)) => self.phase = Phase::Read(res.bytes_stream().boxed()),
+                    Ok(Ok(res)) => {
+                        let kind = res
+                            .headers()
+                            .get(reqwest::header::CONTENT_TYPE)
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("text/event-stream")
+                            .to_ascii_lowercase();
+                        if kind.starts_with("text/event-stream") {
+                            self.phase = Phase::Read(res.bytes_stream().boxed());
+                        } else {
+                            // A web page, or a whole JSON answer from a server
+                            // that ignored "stream": not something to relay.
+                            let body = error_body(res).await;
+                            let what = format!("the answer is {kind}, not an event stream: {body}");
+                            let what = self.scrub(&what);
+                            self.fail(UpstreamVerdict::from_transport(Transport::Garbled, &what));
+                        }
+                    }
                 }
             }
             Phase::Read(mut body) => match tokio::time::timeout(IDLE_TIMEOUT, body.next()).await {
