@@ -94,6 +94,19 @@ pub enum SiteCommand {
         #[arg(long, conflicts_with_all = ["model", "model_base_url", "model_key"])]
         no_model: bool,
     },
+    /// Ask a question as a visitor would and print the reply as it streams:
+    /// from the site's model (a failure prints its code and the fix), or
+    /// from its knowledge base.
+    Ask {
+        /// The site key.
+        key: String,
+        /// The question.
+        question: String,
+        /// The secrets file the server reads API keys from (`causette serve
+        /// --secrets`); the environment is read too.
+        #[arg(long, env = "CAUSETTE_SECRETS", value_name = "FILE")]
+        secrets: Option<PathBuf>,
+    },
     /// Remove a site with its conversations.
     Remove {
         /// The site key.
@@ -415,6 +428,11 @@ pub async fn site(db: &DbArgs, cmd: SiteCommand) -> anyhow::Result<()> {
             println!("updated site {key}");
             print_site(&site);
         }
+        SiteCommand::Ask {
+            key,
+            question,
+            secrets,
+        } => return ask(&store, db, &key, &question, secrets.as_deref()).await,
         SiteCommand::Remove { key } => {
             if !store.remove_site(&key).await? {
                 bail!("no site has the key {key:?}");
@@ -422,6 +440,66 @@ pub async fn site(db: &DbArgs, cmd: SiteCommand) -> anyhow::Result<()> {
             println!("removed site {key} and its conversations");
         }
     }
+    Ok(())
+}
+
+/// `causette site ask`: the reply on stdout; a provider's failure on
+/// stderr with its code and fix, and an error exit.
+async fn ask(
+    store: &Store,
+    db: &DbArgs,
+    key: &str,
+    question: &str,
+    secrets: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    use std::io::Write as _;
+
+    use futures::StreamExt as _;
+
+    let site = store
+        .site(key)
+        .await?
+        .with_context(|| format!("no site has the key {key:?}"))?;
+    let kb = std::sync::Arc::new(crate::kb::Library::new(db.data.join("kb")));
+    let secrets = match secrets {
+        Some(path) => crate::provider::Secrets::open(path)?,
+        None => crate::provider::Secrets::from_env(),
+    };
+    let providers = crate::provider::Providers::new(secrets)?;
+    let Some(mut pieces) =
+        crate::provider::site_reply(&providers, &kb, &site, question, &[]).await?
+    else {
+        let (library, site, asked) = (kb.clone(), key.to_owned(), question.to_owned());
+        let text = tokio::task::spawn_blocking(move || library.answer(&site, &asked)).await??;
+        println!("{text}");
+        return Ok(());
+    };
+    let mut out = std::io::stdout();
+    while let Some(piece) = pieces.next().await {
+        match piece {
+            Ok(text) => {
+                out.write_all(text.as_bytes())?;
+                out.flush()?;
+            }
+            Err(e) => {
+                println!();
+                let v = e.verdict();
+                let mut said = format!("{} ({}): {}", v.code, e.provider(), v.explanation);
+                if let Some(s) = v.status {
+                    said.push_str(&format!("\n  status   {s}"));
+                }
+                if let Some(s) = v.retry_after {
+                    said.push_str(&format!("\n  wait     {s} s"));
+                }
+                if !v.detail.is_empty() {
+                    said.push_str(&format!("\n  said     {}", v.detail));
+                }
+                said.push_str(&format!("\n  fix      {}", v.fix));
+                bail!(said);
+            }
+        }
+    }
+    println!();
     Ok(())
 }
 

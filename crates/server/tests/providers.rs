@@ -543,7 +543,14 @@ async fn a_site_without_a_model_answers_from_its_knowledge_base() {
 
 #[tokio::test]
 async fn http_failures_get_their_upstream_code_one_log_line_and_a_count() {
-    let statuses: [(u16, Vec<(&str, &str)>, &str, &str); 3] = [
+    // (status, headers, body, the code it gets)
+    type Failing = (
+        u16,
+        Vec<(&'static str, &'static str)>,
+        &'static str,
+        &'static str,
+    );
+    let statuses: [Failing; 3] = [
         (
             401,
             vec![],
@@ -939,4 +946,72 @@ async fn serve_refuses_a_secrets_file_every_user_can_read() {
         assert!(stderr.contains("chmod 600"), "{stderr}");
     }
     assert!(!stderr.contains(KEY));
+}
+
+#[tokio::test]
+async fn site_ask_prints_the_streamed_reply_or_the_failure_with_its_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = dir.path().join("secrets.env");
+    std::fs::write(&secrets, format!("{KEY_NAME}={KEY}\n")).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&secrets, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let secrets = secrets.display().to_string();
+    let db = support::Database::fresh().await;
+    let vendor = Vendor::start(stream(GEMINI)).await;
+    db.admin(&[
+        "site",
+        "add",
+        "shop",
+        "--model",
+        "gemini:gemini-2.0-flash",
+        "--model-base-url",
+        &vendor.url,
+        "--model-key",
+        KEY_NAME,
+    ])
+    .await;
+    let out = db
+        .admin(&["site", "ask", "shop", QUESTION, "--secrets", &secrets])
+        .await;
+    assert_eq!(out, format!("{EXPECTED}\n"));
+    assert_eq!(vendor.only_request().header("x-goog-api-key"), Some(KEY));
+
+    let vendor = Vendor::start(Answer::Status {
+        status: 401,
+        headers: vec![],
+        body: r#"{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}"#.into(),
+    })
+    .await;
+    db.admin(&[
+        "site",
+        "update",
+        "shop",
+        "--model",
+        "anthropic:claude-sonnet-4-5",
+        "--model-base-url",
+        &vendor.url,
+    ])
+    .await;
+    let err = db
+        .admin_fails(&["site", "ask", "shop", QUESTION, "--secrets", &secrets])
+        .await;
+    for needle in [
+        "provider_key_rejected (anthropic)",
+        "status   401",
+        "invalid x-api-key",
+        "fix ",
+    ] {
+        assert!(err.contains(needle), "{needle} missing from {err}");
+    }
+    assert!(!err.contains(KEY));
+
+    // Back on the knowledge base, it answers from there.
+    db.admin(&["site", "update", "shop", "--no-model"]).await;
+    let out = db
+        .admin(&["site", "ask", "shop", "What is the weather?"])
+        .await;
+    assert!(out.starts_with("I don't know"), "{out}");
 }

@@ -182,22 +182,34 @@ pub async fn reply_stream(
         .site(site_key)
         .await?
         .with_context(|| format!("no site has the key {site_key:?}"))?;
+    site_reply(&state.providers, &state.kb, &site, question, history).await
+}
+
+/// [`reply_stream`] for a site already read, with the providers and
+/// knowledge bases given (`causette site ask` has no server state).
+pub async fn site_reply(
+    providers: &Providers,
+    kb: &Arc<crate::kb::Library>,
+    site: &Site,
+    question: &str,
+    history: &[Turn],
+) -> anyhow::Result<Option<Pieces>> {
     let Some(target) =
-        Target::of_site(&site).map_err(|e| anyhow::anyhow!("site {site_key}: {e}"))?
+        Target::of_site(site).map_err(|e| anyhow::anyhow!("site {}: {e}", site.key))?
     else {
         return Ok(None);
     };
-    let kb = state.kb.clone();
-    let (key, asked) = (site_key.to_owned(), question.to_owned());
+    let kb = kb.clone();
+    let (key, asked) = (site.key.clone(), question.to_owned());
     let found =
         tokio::task::spawn_blocking(move || kb.passages(&key, &asked, prompt::MAX_PASSAGES))
             .await?;
     let passages = found.unwrap_or_else(|e| {
-        tracing::warn!(error = ?e, site = %site_key, "knowledge base search failed; asking the model without passages");
+        tracing::warn!(error = ?e, site = %site.key, "knowledge base search failed; asking the model without passages");
         Vec::new()
     });
     let prompt = prompt::build(&site.name, &passages, history, question);
-    Ok(Some(state.providers.stream(&target, site_key, prompt)))
+    Ok(Some(providers.stream(&target, &site.key, prompt)))
 }
 
 /// Where a site's questions go.
