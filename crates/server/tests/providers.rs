@@ -1015,3 +1015,19 @@ async fn site_ask_prints_the_streamed_reply_or_the_failure_with_its_fix() {
         .await;
     assert!(out.starts_with("I don't know"), "{out}");
 }
+
+#[tokio::test]
+async fn the_running_server_serves_metrics_on_loopback() {
+    let (s, _db) = support::Server::start().await;
+    let res = reqwest::get(format!("{}/metrics", s.url)).await.unwrap();
+    assert_eq!(res.status(), 200);
+    let text = res.text().await.unwrap();
+    assert!(
+        text.contains("# TYPE causette_provider_failures_total counter"),
+        "{text}"
+    );
+    assert!(
+        text.contains("# TYPE causette_provider_replies_total counter"),
+        "{text}"
+    );
+}

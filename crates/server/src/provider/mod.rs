@@ -15,7 +15,8 @@
 //! # For the answerer
 //!
 //! ```ignore
-//! let history: Vec<Turn> = Turn::from_messages(&earlier_messages);
+//! // The transcript may already hold the question: it is asked once.
+//! let history = Turn::from_messages(&state.store.transcript(conversation_id).await?);
 //! match provider::reply_stream(&state, site, question, &history).await? {
 //!     None => { /* the site answers from its knowledge base */ }
 //!     Some(mut pieces) => {
@@ -166,8 +167,9 @@ pub type Pieces = BoxStream<'static, Result<String, ProviderError>>;
 /// The site's model reply as a stream of text pieces, or `None` when the
 /// site answers from its knowledge base.
 ///
-/// `history` is the conversation before `question` (oldest first; the last
-/// few turns are used). The site's passages relevant to the question are
+/// `history` is the conversation (oldest first; the last few turns are
+/// used); it may end with the question itself, as a transcript read after
+/// the question was stored does — it is then asked once. The site's passages relevant to the question are
 /// found here. `Err` only for the server's own failures (the database);
 /// everything about the provider comes through the stream, see the
 /// [module documentation](self).

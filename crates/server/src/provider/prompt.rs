@@ -74,6 +74,16 @@ pub fn build(site_name: &str, passages: &[Hit], history: &[Turn], question: &str
         );
     }
 
+    // A transcript read after the question was stored ends with it: it is
+    // asked once, last.
+    let history = match history.split_last() {
+        Some((last, earlier))
+            if last.role == Role::Visitor && last.text.trim() == question.trim() =>
+        {
+            earlier
+        }
+        _ => history,
+    };
     let start = history.len().saturating_sub(MAX_HISTORY);
     let mut turns: Vec<Turn> = Vec::new();
     let earlier = history[start..].iter().map(|t| Turn {
@@ -177,6 +187,24 @@ mod tests {
                 turn(Role::Visitor, "Hi"),
                 turn(Role::Assistant, "Hello."),
                 turn(Role::Visitor, "How much is it?"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_history_ending_with_the_question_asks_it_once() {
+        let history = [
+            turn(Role::Visitor, "Hi"),
+            turn(Role::Assistant, "Hello."),
+            turn(Role::Visitor, "Price?"),
+        ];
+        let p = build("S", &[], &history, "Price?");
+        assert_eq!(
+            p.turns,
+            vec![
+                turn(Role::Visitor, "Hi"),
+                turn(Role::Assistant, "Hello."),
+                turn(Role::Visitor, "Price?"),
             ]
         );
     }
