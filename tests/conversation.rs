@@ -8,7 +8,7 @@ mod support;
 use std::time::Duration;
 
 use serde_json::Value;
-use support::{free_port, host_page, wait_for, Browser, Proxy, Server, StaticSite};
+use support::{free_port, host_page, wait_for, Browser, ModelMock, Proxy, Server, StaticSite};
 
 /// Keeps the last session response the widget got, for reading the
 /// server's transcript with it.
@@ -227,5 +227,71 @@ async fn two_tabs_show_the_same_conversation_live() {
     assert_eq!(b.widget_texts(".message.visitor").await.len(), 2);
     b.switch_to(&second).await;
     assert_eq!(b.widget_texts(".message.visitor").await.len(), 2);
+    b.close().await;
+}
+
+#[tokio::test]
+async fn a_failing_model_keeps_the_question_and_retry_gets_the_answer() {
+    let mock = ModelMock::start("We are open from nine to five, Monday to Friday.").await;
+    let (server, _, page) = setup(&[], false).await;
+    server
+        .admin(&[
+            "site",
+            "update",
+            "demo",
+            "--model",
+            "ollama:llama3.2",
+            "--model-base-url",
+            &mock.base_url(),
+        ])
+        .await;
+    // Running servers read site settings again within two seconds.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let b = Browser::start().await;
+    open(&b, &page.url()).await;
+    for (round, (status, code)) in [
+        (401, "provider_key_rejected"),
+        (429, "provider_rate_limited"),
+        (500, "provider_unavailable"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        mock.respond_with(status);
+        let question = format!("When are you open? ({status})");
+        b.ask(&question).await;
+        let failed = b
+            .wait_text(
+                ".message.assistant.failed",
+                "the reply marked failed",
+                |t| !t.is_empty(),
+            )
+            .await;
+        assert!(
+            failed.contains("The assistant is unavailable right now — your message is saved."),
+            "{failed}"
+        );
+        wait_for("the operator's log line", || async {
+            server.log_count(&format!("upstream={code}")) == 1
+        })
+        .await;
+        // The provider is back: Retry asks the same question again.
+        mock.respond_with(200);
+        b.click(".message.assistant.failed .resend").await;
+        wait_for("the answer after retrying", || async {
+            finished_replies(&b).await.len() == round + 1
+                && b.widget_texts(".message.assistant.failed").await.is_empty()
+        })
+        .await;
+        let last = finished_replies(&b).await.pop().unwrap();
+        assert!(last.contains("nine to five"), "{last}");
+        let messages = stored(&server, &b).await;
+        let asked = texts_of(&messages, "visitor");
+        assert_eq!(
+            asked.iter().filter(|q| **q == question).count(),
+            1,
+            "stored once: {asked:?}"
+        );
+    }
     b.close().await;
 }

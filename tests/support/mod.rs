@@ -320,6 +320,105 @@ impl Drop for Proxy {
     }
 }
 
+/// A local model server speaking the OpenAI-compatible Chat Completions
+/// streaming format (`data: {"choices":[{"delta":{"content":…}}]}` lines,
+/// then `data: [DONE]`), which can be told to fail with a status instead.
+pub struct ModelMock {
+    /// The port it listens on.
+    pub port: u16,
+    status: std::sync::Arc<std::sync::atomic::AtomicU16>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl ModelMock {
+    /// Answers every request with `reply`, streamed a few words at a time.
+    pub async fn start(reply: &str) -> ModelMock {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .expect("bind");
+        let port = listener.local_addr().unwrap().port();
+        let status = std::sync::Arc::new(std::sync::atomic::AtomicU16::new(200));
+        let (st, reply) = (status.clone(), reply.to_owned());
+        let task = tokio::spawn(async move {
+            while let Ok((mut sock, _)) = listener.accept().await {
+                let (st, reply) = (st.clone(), reply.clone());
+                tokio::spawn(async move {
+                    // Read the request head and its body (Content-Length).
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 4096];
+                    loop {
+                        let Ok(n) = sock.read(&mut chunk).await else {
+                            return;
+                        };
+                        if n == 0 {
+                            return;
+                        }
+                        buf.extend_from_slice(&chunk[..n]);
+                        let text = String::from_utf8_lossy(&buf).to_string();
+                        if let Some(end) = text.find("\r\n\r\n") {
+                            let len = text[..end]
+                                .lines()
+                                .find_map(|l| {
+                                    let (k, v) = l.split_once(':')?;
+                                    k.eq_ignore_ascii_case("content-length")
+                                        .then(|| v.trim().parse::<usize>().ok())?
+                                })
+                                .unwrap_or(0);
+                            if buf.len() >= end + 4 + len {
+                                break;
+                            }
+                        }
+                    }
+                    let status = st.load(std::sync::atomic::Ordering::SeqCst);
+                    if status != 200 {
+                        let body = format!(
+                            r#"{{"error":{{"message":"mock failure {status}","type":"mock","code":"{status}"}}}}"#
+                        );
+                        let head = format!(
+                            "HTTP/1.1 {status} Mock\r\ncontent-type: application/json\r\nretry-after: 1\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                            body.len()
+                        );
+                        let _ = sock.write_all(head.as_bytes()).await;
+                        let _ = sock.write_all(body.as_bytes()).await;
+                        return;
+                    }
+                    let _ = sock
+                        .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n")
+                        .await;
+                    let words: Vec<&str> = reply.split_inclusive(' ').collect();
+                    for piece in words.chunks(4) {
+                        let delta = json!({"choices": [{"index": 0, "delta": {"content": piece.concat()}}]});
+                        let _ = sock
+                            .write_all(format!("data: {delta}\n\n").as_bytes())
+                            .await;
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                    }
+                    let _ = sock.write_all(b"data: [DONE]\n\n").await;
+                    let _ = sock.shutdown().await;
+                });
+            }
+        });
+        ModelMock { port, status, task }
+    }
+
+    /// `http://127.0.0.1:PORT/v1`, the base URL to give the site.
+    pub fn base_url(&self) -> String {
+        format!("http://127.0.0.1:{}/v1", self.port)
+    }
+
+    /// From now on, answer with `status` (200: stream the reply).
+    pub fn respond_with(&self, status: u16) {
+        self.status
+            .store(status, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Drop for ModelMock {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
 /// A host page embedding the widget from `server` with `site`, plus
 /// optional extra markup in the head.
 pub fn host_page(server: &str, site: &str, head: &str) -> String {

@@ -51,6 +51,9 @@ pub enum SiteCommand {
         /// Widget theme settings, a JSON object.
         #[arg(long)]
         theme: Option<String>,
+        /// Which model answers.
+        #[command(flatten)]
+        model: ModelArgs,
     },
     /// List sites.
     List,
@@ -84,12 +87,115 @@ pub enum SiteCommand {
         /// Widget theme settings, a JSON object.
         #[arg(long)]
         theme: Option<String>,
+        /// Which model answers.
+        #[command(flatten)]
+        model: ModelArgs,
+        /// Answer from the knowledge base again (the same as --model kb).
+        #[arg(long, conflicts_with_all = ["model", "model_base_url", "model_key"])]
+        no_model: bool,
+    },
+    /// Ask a question as a visitor would and print the reply as it streams:
+    /// from the site's model (a failure prints its code and the fix), or
+    /// from its knowledge base.
+    Ask {
+        /// The site key.
+        key: String,
+        /// The question.
+        question: String,
+        /// The secrets file the server reads API keys from (`causette serve
+        /// --secrets`); the environment is read too.
+        #[arg(long, env = "CAUSETTE_SECRETS", value_name = "FILE")]
+        secrets: Option<PathBuf>,
     },
     /// Remove a site with its conversations.
     Remove {
         /// The site key.
         key: String,
     },
+}
+
+/// Which model answers a site's visitors. API keys are never given here:
+/// only the name of the environment variable or secrets-file entry that
+/// holds one.
+#[derive(Debug, Args, Default)]
+pub struct ModelArgs {
+    /// The model that answers visitors, as vendor:model: openai:gpt-4o,
+    /// anthropic:claude-sonnet-4-5, gemini:gemini-2.0-flash,
+    /// mistral:mistral-large-latest, ollama:llama3.2, llamacpp:default; or
+    /// kb to answer from the knowledge base (the default).
+    #[arg(long, value_name = "VENDOR:MODEL")]
+    pub model: Option<String>,
+    /// The model's API address when not the vendor's own: any
+    /// OpenAI-compatible server (with openai:), Ollama or llama.cpp on
+    /// another machine, a proxy. '' for the vendor's own.
+    #[arg(long, value_name = "URL")]
+    pub model_base_url: Option<String>,
+    /// The environment variable or secrets-file entry holding the model's
+    /// API key (default by vendor: OPENAI_API_KEY, ANTHROPIC_API_KEY,
+    /// GEMINI_API_KEY, MISTRAL_API_KEY). '' for the default.
+    #[arg(long, value_name = "NAME")]
+    pub model_key: Option<String>,
+}
+
+/// The model fields a command changes: `None` leaves one as it is,
+/// `Some(None)` clears it.
+type ModelFields = (
+    Option<Option<String>>,
+    Option<Option<String>>,
+    Option<Option<String>>,
+);
+
+/// Checks the model options against the site's current model (`None` for
+/// a new site) and returns the changes.
+fn model_changes(
+    args: &ModelArgs,
+    no_model: bool,
+    current: Option<&Site>,
+) -> anyhow::Result<ModelFields> {
+    use crate::provider::model::{parse_base_url, parse_key_name, Model};
+    let to_kb = no_model
+        || args
+            .model
+            .as_deref()
+            .is_some_and(|m| m.trim() == crate::provider::model::KNOWLEDGE_BASE);
+    if to_kb {
+        if args.model_base_url.is_some() || args.model_key.is_some() {
+            bail!("--model-base-url and --model-key go with a model, not with the knowledge base");
+        }
+        return Ok((Some(None), Some(None), Some(None)));
+    }
+    let model = match args.model.as_deref() {
+        Some(m) => Some(Some(
+            Model::parse(m)
+                .map_err(|e| anyhow::anyhow!("--model: {e}"))?
+                .expect("kb is handled above")
+                .to_string(),
+        )),
+        None => None,
+    };
+    let base = match args.model_base_url.as_deref().map(str::trim) {
+        Some("") => Some(None),
+        Some(u) => Some(Some(
+            parse_base_url(u).map_err(|e| anyhow::anyhow!("--model-base-url: {e}"))?,
+        )),
+        None => None,
+    };
+    let key = match args.model_key.as_deref().map(str::trim) {
+        Some("") => Some(None),
+        Some(k) => Some(Some(
+            parse_key_name(k).map_err(|e| anyhow::anyhow!("--model-key: {e}"))?,
+        )),
+        None => None,
+    };
+    let has_model = match &model {
+        Some(m) => m.is_some(),
+        None => current.is_some_and(|s| s.model.is_some()),
+    };
+    let sets_more = matches!(base, Some(Some(_))) || matches!(key, Some(Some(_)));
+    if sets_more && !has_model {
+        bail!("--model-base-url and --model-key go with a model: add --model VENDOR:MODEL (e.g. --model openai:gpt-4o)");
+    }
+    Ok((model, base, key))
 }
 
 /// `causette keys …`
@@ -174,6 +280,27 @@ fn print_site(site: &Site) {
         );
     }
     println!("theme        {}", site.theme);
+    match crate::provider::Target::of_site(site) {
+        Ok(None) => println!("model        knowledge base (kb)"),
+        Ok(Some(t)) => {
+            println!("model        {}", t.model);
+            let own = if t.base_url == t.model.vendor.default_base_url() {
+                " (the vendor's own)"
+            } else {
+                ""
+            };
+            println!("             API {}{own}", t.base_url);
+            match t.key_name() {
+                Some(name) if t.needs_key() => println!("             key from {name}"),
+                Some(name) => println!("             key from {name}, if set (optional here)"),
+                None => println!("             no key (a local server)"),
+            }
+        }
+        Err(e) => println!(
+            "model        {} (not usable: {e})",
+            site.model.as_deref().unwrap_or_default()
+        ),
+    }
 }
 
 /// Runs `causette site …`.
@@ -187,7 +314,9 @@ pub async fn site(db: &DbArgs, cmd: SiteCommand) -> anyhow::Result<()> {
             plan,
             access_ttl,
             theme,
+            model,
         } => {
+            let (model, model_base_url, model_key) = model_changes(&model, false, None)?;
             anyhow::ensure!(
                 !key.is_empty()
                     && key
@@ -209,6 +338,9 @@ pub async fn site(db: &DbArgs, cmd: SiteCommand) -> anyhow::Result<()> {
                     .map(parse_theme)
                     .transpose()?
                     .unwrap_or_else(|| serde_json::json!({})),
+                model: model.flatten(),
+                model_base_url: model_base_url.flatten(),
+                model_key: model_key.flatten(),
             };
             store.add_site(&site).await?;
             println!("added site {}", site.key);
@@ -252,11 +384,15 @@ pub async fn site(db: &DbArgs, cmd: SiteCommand) -> anyhow::Result<()> {
             plan,
             access_ttl,
             theme,
+            model,
+            no_model,
         } => {
             let current = store
                 .site(&key)
                 .await?
                 .with_context(|| format!("no site has the key {key:?}"))?;
+            let (model, model_base_url, model_key) =
+                model_changes(&model, no_model, Some(&current))?;
             let mut list = if origins.is_empty() {
                 current.origins.clone()
             } else {
@@ -281,6 +417,9 @@ pub async fn site(db: &DbArgs, cmd: SiteCommand) -> anyhow::Result<()> {
                 plan,
                 access_ttl_secs: access_ttl.map(check_ttl).transpose()?,
                 theme: theme.as_deref().map(parse_theme).transpose()?,
+                model,
+                model_base_url,
+                model_key,
             };
             let site = store
                 .update_site(&key, &changes)
@@ -289,6 +428,11 @@ pub async fn site(db: &DbArgs, cmd: SiteCommand) -> anyhow::Result<()> {
             println!("updated site {key}");
             print_site(&site);
         }
+        SiteCommand::Ask {
+            key,
+            question,
+            secrets,
+        } => return ask(&store, db, &key, &question, secrets.as_deref()).await,
         SiteCommand::Remove { key } => {
             if !store.remove_site(&key).await? {
                 bail!("no site has the key {key:?}");
@@ -296,6 +440,66 @@ pub async fn site(db: &DbArgs, cmd: SiteCommand) -> anyhow::Result<()> {
             println!("removed site {key} and its conversations");
         }
     }
+    Ok(())
+}
+
+/// `causette site ask`: the reply on stdout; a provider's failure on
+/// stderr with its code and fix, and an error exit.
+async fn ask(
+    store: &Store,
+    db: &DbArgs,
+    key: &str,
+    question: &str,
+    secrets: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    use std::io::Write as _;
+
+    use futures::StreamExt as _;
+
+    let site = store
+        .site(key)
+        .await?
+        .with_context(|| format!("no site has the key {key:?}"))?;
+    let kb = std::sync::Arc::new(crate::kb::Library::new(db.data.join("kb")));
+    let secrets = match secrets {
+        Some(path) => crate::provider::Secrets::open(path)?,
+        None => crate::provider::Secrets::from_env(),
+    };
+    let providers = crate::provider::Providers::new(secrets)?;
+    let Some(mut pieces) =
+        crate::provider::site_reply(&providers, &kb, &site, question, &[]).await?
+    else {
+        let (library, site, asked) = (kb.clone(), key.to_owned(), question.to_owned());
+        let text = tokio::task::spawn_blocking(move || library.answer(&site, &asked)).await??;
+        println!("{text}");
+        return Ok(());
+    };
+    let mut out = std::io::stdout();
+    while let Some(piece) = pieces.next().await {
+        match piece {
+            Ok(text) => {
+                out.write_all(text.as_bytes())?;
+                out.flush()?;
+            }
+            Err(e) => {
+                println!();
+                let v = e.verdict();
+                let mut said = format!("{} ({}): {}", v.code, e.provider(), v.explanation);
+                if let Some(s) = v.status {
+                    said.push_str(&format!("\n  status   {s}"));
+                }
+                if let Some(s) = v.retry_after {
+                    said.push_str(&format!("\n  wait     {s} s"));
+                }
+                if !v.detail.is_empty() {
+                    said.push_str(&format!("\n  said     {}", v.detail));
+                }
+                said.push_str(&format!("\n  fix      {}", v.fix));
+                bail!(said);
+            }
+        }
+    }
+    println!();
     Ok(())
 }
 

@@ -4,8 +4,10 @@
 //! stream or a lost node never leaves a visitor with half an answer and no
 //! way to ask again.
 //!
-//! The text comes from the site's knowledge base (see [`crate::kb`]), which
-//! quotes the best passages or says plainly that it does not know.
+//! The text comes from the site's model when it names one (see
+//! [`crate::provider`]; the knowledge base's passages are its context), or
+//! else from the knowledge base itself (see [`crate::kb`]), which quotes the
+//! best passages or says plainly that it does not know.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -19,6 +21,8 @@ use crate::store::Message;
 
 pub use crate::kb::DONT_KNOW;
 
+/// Finished messages a model is shown before the question.
+const HISTORY: i64 = 12;
 /// How often the answering node records that a reply is still alive.
 const BEAT: Duration = Duration::from_secs(5);
 /// A streaming reply whose node has been silent this long is lost.
@@ -116,7 +120,7 @@ async fn stream_text(
     reply_id: &str,
     to: &Message,
 ) -> anyhow::Result<(String, Option<Failure>)> {
-    let mut pieces = pieces(state, site, &to.content).await?;
+    let mut pieces = pieces(state, site, conversation_id, &to.content).await?;
     let mut text = String::new();
     let mut beat = Instant::now();
     while let Some(piece) = pieces.next().await {
@@ -145,13 +149,24 @@ async fn stream_text(
     Ok((text, None))
 }
 
-/// The reply's text as it comes: the knowledge base's answer, paced like
-/// typing so the visitor sees it arrive.
+/// The reply's text as it comes: the site's model streaming, or the
+/// knowledge base's answer paced like typing so the visitor sees it arrive.
+/// A provider failure ends the stream with its code (already logged and
+/// counted by [`crate::provider`]).
 async fn pieces(
     state: &AppState,
     site: &str,
+    conversation_id: &str,
     question: &str,
 ) -> anyhow::Result<BoxStream<'static, Result<String, Failure>>> {
+    let recent = state
+        .store
+        .recent_messages(conversation_id, HISTORY)
+        .await?;
+    let history = crate::provider::Turn::from_messages(&recent);
+    if let Some(stream) = crate::provider::reply_stream(state, site, question, &history).await? {
+        return Ok(stream.map(|piece| piece.map_err(|e| e.code())).boxed());
+    }
     let kb = state.kb.clone();
     let (site_key, asked) = (site.to_owned(), question.to_owned());
     let text = match tokio::task::spawn_blocking(move || kb.answer(&site_key, &asked)).await? {

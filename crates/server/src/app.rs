@@ -47,6 +47,9 @@ pub struct Settings {
     pub trust_forwarded_for: bool,
     /// Where the sites' knowledge bases are (`<data>/kb`).
     pub kb_dir: std::path::PathBuf,
+    /// The file holding model-provider API keys (`serve --secrets`); the
+    /// environment alone when `None`.
+    pub secrets_file: Option<std::path::PathBuf>,
 }
 
 /// Everything a handler may need; cheap to clone.
@@ -72,6 +75,8 @@ pub struct AppState {
     pub limits: crate::ratelimit::Limits,
     /// Replies being written, one at a time per conversation.
     pub answering: crate::answer::Answering,
+    /// Model providers: HTTP client, API keys, failure counters.
+    pub providers: crate::provider::Providers,
     known_origins: Arc<RwLock<(Option<Instant>, HashSet<String>)>>,
 }
 
@@ -83,6 +88,11 @@ impl AppState {
         let access = crate::access::Access::start(store.clone(), keys.clone()).await?;
         let limits = crate::ratelimit::Limits::new(settings.rate_per_ip, settings.rate_per_site)
             .with_messages_per_session(settings.messages_per_minute);
+        let secrets = match &settings.secrets_file {
+            Some(path) => crate::provider::Secrets::open(path)?,
+            None => crate::provider::Secrets::from_env(),
+        };
+        let providers = crate::provider::Providers::new(secrets)?;
         let shrink = limits.clone();
         tokio::spawn(async move {
             loop {
@@ -91,6 +101,7 @@ impl AppState {
             }
         });
         Ok(AppState {
+            providers,
             limits,
             answering: crate::answer::Answering::default(),
             refresh_secret,
@@ -191,6 +202,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::conversations::router())
         .merge(routes::diagnose::router())
         .merge(routes::jwks::router())
+        .merge(crate::provider::router())
         .layer(middleware::from_fn_with_state(state.clone(), cors))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TraceLayer::new_for_http())

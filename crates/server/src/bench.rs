@@ -514,6 +514,7 @@ impl Server {
             trust_forwarded_for: false,
             // Nothing is asked during the bench: no index is ever opened.
             kb_dir: std::env::temp_dir().join("causette-bench-kb"),
+            secrets_file: None,
         };
         let state = AppState::new(store, settings).await?;
         let app = router(state).into_make_service_with_connect_info::<SocketAddr>();

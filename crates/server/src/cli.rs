@@ -93,6 +93,11 @@ pub struct ServeArgs {
     /// Behind a reverse proxy: take the client IP from X-Forwarded-For.
     #[arg(long)]
     pub trust_forwarded_for: bool,
+    /// A file of model-provider API keys, one NAME=value a line (see
+    /// README, "Answering with a model"); read before the environment, and
+    /// again whenever it changes. Refused if every user may read it.
+    #[arg(long, env = "CAUSETTE_SECRETS", value_name = "FILE")]
+    pub secrets: Option<PathBuf>,
     /// Seconds a rotated refresh token may be replayed for the same successor.
     #[arg(long, default_value_t = 10, hide = true)]
     pub refresh_grace_secs: i64,
@@ -201,6 +206,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         messages_per_minute: args.messages_per_minute,
         trust_forwarded_for: args.trust_forwarded_for,
         kb_dir: args.db.data.join("kb"),
+        secrets_file: args.secrets.clone(),
     };
     let state = AppState::new(store, settings).await?;
     crate::answer::watch_lost_replies(state.clone());
@@ -211,6 +217,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         Ok(false) => {}
         Err(e) => tracing::warn!(error = ?e, "cannot index the bundled help pages"),
     }
+    warn_of_missing_keys(&state).await;
     if !state.bundle.is_present() {
         tracing::warn!(
             "this binary was built without the widget bundle; run `cargo xtask build` to build it"
@@ -230,6 +237,26 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .with_graceful_shutdown(shutdown())
         .await?;
     Ok(())
+}
+
+/// Says at start-up which sites answer with a model whose key is nowhere,
+/// rather than at their first visitor's question.
+async fn warn_of_missing_keys(state: &AppState) {
+    let Ok(sites) = state.store.sites().await else {
+        return;
+    };
+    for site in sites {
+        match crate::provider::Target::of_site(&site) {
+            Ok(Some(t)) if t.needs_key() => {
+                let name = t.key_name().unwrap_or_default();
+                if state.providers.secrets().get(name).is_none() {
+                    tracing::warn!(site = %site.key, model = %t.model, "no API key {name} in the environment nor the secrets file: this site's visitors will get no answer until it is set");
+                }
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(site = %site.key, "the site's model is not usable: {e}"),
+        }
+    }
 }
 
 async fn shutdown() {

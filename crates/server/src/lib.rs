@@ -16,6 +16,7 @@
 //! | [`bus`] | live fan-out of conversation events |
 //! | [`answer`] | the built-in answerer |
 //! | [`kb`] | per-site knowledge bases: search indexes, `causette kb` |
+//! | [`provider`] | answers from a site's model (OpenAI-compatible, Anthropic, Gemini), keys, `/metrics` |
 //! | [`bundle`] | the widget bundle embedded at build time |
 //! | [`error`] | the one error type every handler returns |
 #![warn(missing_docs)]
@@ -33,6 +34,7 @@ pub mod doctor;
 pub mod error;
 pub mod kb;
 pub mod origin;
+pub mod provider;
 pub mod ratelimit;
 pub mod routes;
 pub mod store;

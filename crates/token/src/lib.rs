@@ -14,6 +14,7 @@
 //! | `verify` | yes | `verify` and verifying keys / JWKS in `keys`: EdDSA (Ed25519) via `jwt-compact` and `ed25519-compact`. |
 //! | `sign` | yes | Implies `verify`. `keys::SigningKey` (generation from OS randomness, seeds) and `keys::KeySet` (rotation, JWKS publishing). |
 //! | `doctor-algs` | no | Implies `verify`. ES256, RS256/384/512, PS256/384/512 and HS256/384/512 verification and `EC`/`RSA` JWKS keys, for checking other issuers' tokens. |
+//! | `upstream` | no | `upstream`: the verdict on a failed call to a model provider (status, `Retry-After`, body, transport error) with a stable `provider_*` code. Server-side only; never in the widget. |
 //!
 //! The widget depends on this crate with `default-features = false`; see the
 //! README for what that costs in the wasm bundle.
@@ -70,6 +71,8 @@ pub mod diagnosis;
 pub mod keys;
 pub mod report;
 pub mod time;
+#[cfg(feature = "upstream")]
+pub mod upstream;
 pub mod validation;
 #[cfg(feature = "verify")]
 pub mod verify;

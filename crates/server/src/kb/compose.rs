@@ -22,7 +22,7 @@ pub fn dont_know(question: &str, demo: bool) -> String {
 
 /// Whether a passage answers enough of the question: at least half of its
 /// terms, and at least one.
-fn relevant(h: &Hit) -> bool {
+pub(super) fn relevant(h: &Hit) -> bool {
     h.asked > 0 && h.matched > 0 && h.matched * 2 >= h.asked
 }
 

@@ -149,6 +149,18 @@ impl Library {
         Ok(compose(question, &hits, site == DEMO_SITE))
     }
 
+    /// The passages of the site's index relevant to `question`, best first,
+    /// at most `limit`: the search and relevance test [`Library::answer`]
+    /// quotes from, for an answerer that writes its own reply (a model).
+    /// Each [`Hit`] carries its title, heading, body, source and link.
+    pub fn passages(&self, site: &str, question: &str, limit: usize) -> anyhow::Result<Vec<Hit>> {
+        let hits = match self.site(site, false)? {
+            Some(index) => index.search(question, limit)?,
+            None => Vec::new(),
+        };
+        Ok(hits.into_iter().filter(compose::relevant).collect())
+    }
+
     /// Indexes the bundled help into `site` when its index lacks it or holds
     /// an older version; leaves the site's other documents alone.
     pub fn ensure_bundled(&self, site: &str) -> anyhow::Result<bool> {

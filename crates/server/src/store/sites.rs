@@ -78,6 +78,18 @@ pub struct Site {
     pub access_ttl_secs: i64,
     /// The widget's theme settings (JSON object).
     pub theme: serde_json::Value,
+    /// The model that answers its visitors (`openai:gpt-4o` …); `None`
+    /// for the knowledge base. Never sent to the browser.
+    #[serde(skip)]
+    pub model: Option<String>,
+    /// The model's API address when not the vendor's own.
+    #[serde(skip)]
+    pub model_base_url: Option<String>,
+    /// The name of the environment variable or secrets-file entry holding
+    /// the model's API key, when not the vendor's default. The key itself
+    /// is never stored.
+    #[serde(skip)]
+    pub model_key: Option<String>,
 }
 
 /// Fields to change on a site; `None` leaves one as it is.
@@ -93,6 +105,12 @@ pub struct SiteChanges {
     pub access_ttl_secs: Option<i64>,
     /// New theme.
     pub theme: Option<serde_json::Value>,
+    /// New model; `Some(None)` goes back to the knowledge base.
+    pub model: Option<Option<String>>,
+    /// New model base URL; `Some(None)` for the vendor's own.
+    pub model_base_url: Option<Option<String>>,
+    /// New key name; `Some(None)` for the vendor's default.
+    pub model_key: Option<Option<String>>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -103,6 +121,9 @@ struct SiteRow {
     plan: String,
     access_ttl_secs: i64,
     theme: String,
+    model: Option<String>,
+    model_base_url: Option<String>,
+    model_key: Option<String>,
 }
 
 impl From<SiteRow> for Site {
@@ -114,11 +135,15 @@ impl From<SiteRow> for Site {
             plan: r.plan.parse().unwrap_or(Plan::Free),
             access_ttl_secs: r.access_ttl_secs,
             theme: serde_json::from_str(&r.theme).unwrap_or_else(|_| serde_json::json!({})),
+            model: r.model,
+            model_base_url: r.model_base_url,
+            model_key: r.model_key,
         }
     }
 }
 
-const COLUMNS: &str = "key, name, origins, plan, access_ttl_secs, theme";
+const COLUMNS: &str =
+    "key, name, origins, plan, access_ttl_secs, theme, model, model_base_url, model_key";
 
 impl Store {
     /// The site with this key.
@@ -153,8 +178,8 @@ impl Store {
     /// Adds a site; fails if the key is taken.
     pub async fn add_site(&self, site: &Site) -> anyhow::Result<()> {
         let done = sqlx::query(
-            "INSERT INTO sites (key, name, origins, plan, access_ttl_secs, theme, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (key) DO NOTHING",
+            "INSERT INTO sites (key, name, origins, plan, access_ttl_secs, theme, created_at, model, model_base_url, model_key)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (key) DO NOTHING",
         )
         .bind(&site.key)
         .bind(&site.name)
@@ -163,6 +188,9 @@ impl Store {
         .bind(site.access_ttl_secs)
         .bind(site.theme.to_string())
         .bind(crate::now_unix())
+        .bind(&site.model)
+        .bind(&site.model_base_url)
+        .bind(&site.model_key)
         .execute(&self.pool)
         .await?
         .rows_affected();
@@ -198,14 +226,26 @@ impl Store {
         if let Some(v) = &changes.theme {
             site.theme = v.clone();
         }
+        if let Some(v) = &changes.model {
+            site.model.clone_from(v);
+        }
+        if let Some(v) = &changes.model_base_url {
+            site.model_base_url.clone_from(v);
+        }
+        if let Some(v) = &changes.model_key {
+            site.model_key.clone_from(v);
+        }
         sqlx::query(
-            "UPDATE sites SET name = $1, origins = $2, plan = $3, access_ttl_secs = $4, theme = $5 WHERE key = $6",
+            "UPDATE sites SET name = $1, origins = $2, plan = $3, access_ttl_secs = $4, theme = $5, model = $6, model_base_url = $7, model_key = $8 WHERE key = $9",
         )
         .bind(&site.name)
         .bind(serde_json::to_string(&site.origins)?)
         .bind(site.plan.as_str())
         .bind(site.access_ttl_secs)
         .bind(site.theme.to_string())
+        .bind(&site.model)
+        .bind(&site.model_base_url)
+        .bind(&site.model_key)
         .bind(key)
         .execute(&self.pool)
         .await?;
@@ -254,6 +294,9 @@ impl Store {
                     plan: Plan::Free,
                     access_ttl_secs: 300,
                     theme: serde_json::json!({}),
+                    model: None,
+                    model_base_url: None,
+                    model_key: None,
                 };
                 // Two nodes starting together may race here; the loser re-reads.
                 if self.add_site(&site).await.is_err() {

@@ -234,3 +234,25 @@ impl Server {
         )
     }
 }
+
+// ---- Operator commands expected to fail (model settings and others) ----
+
+impl Database {
+    /// Runs `causette <args…>` against this database expecting it to fail;
+    /// returns its stderr, panicking with its stdout if it succeeds.
+    pub async fn admin_fails(&self, args: &[&str]) -> String {
+        let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        all.extend(self.args());
+        let out = Command::new(env!("CARGO_BIN_EXE_causette"))
+            .args(&all)
+            .output()
+            .await
+            .unwrap();
+        assert!(
+            !out.status.success(),
+            "causette {args:?} succeeded: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+}
