@@ -51,7 +51,8 @@ pub async fn reply(
         store,
         conversation_id,
         "reply.end",
-        &json!({"id": reply_id, "message_id": stored.id, "role": "assistant", "text": text}),
+        // `tree`: the markdown as a safe tree, in a JSON string (see crate::markdown).
+        &json!({"id": reply_id, "message_id": stored.id, "role": "assistant", "text": text, "tree": crate::markdown::tree_json(&text)}),
     )
     .await?;
     Ok(())
