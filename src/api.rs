@@ -297,6 +297,19 @@ impl Api {
             .await?;
         DiagnoseInfo::from_json(&Self::ok_text(res).await?).ok_or_else(ApiError::bad_body)
     }
+
+    /// A reason code's explanation and fix, in the diagnosis library's
+    /// words, from the open diagnose endpoint: the bundle leaves them out.
+    pub async fn explain(&self, code: &str) -> Result<(String, String), ApiError> {
+        let res = Request::get(&self.url("/v1/diagnose"))
+            .query([("code", code)])
+            .send()
+            .await?;
+        let v = Object::parse(&Self::ok_text(res).await?).ok_or_else(ApiError::bad_body)?;
+        v.str("explanation")
+            .zip(v.str("fix"))
+            .ok_or_else(ApiError::bad_body)
+    }
 }
 
 fn bearer(token: &str) -> String {
