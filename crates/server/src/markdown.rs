@@ -101,8 +101,9 @@ pub fn tree(markdown: &str) -> Vec<Value> {
 /// (`&#106;avascript:` is judged as `javascript:`). A URL without a scheme
 /// (relative, protocol-relative `//host`, `%6Aavascript:…`) is refused: a
 /// reply's link is resolved against the host page, not meant for it. URLs
-/// still holding a control or bidi character, or longer than [`MAX_URL`],
-/// are refused too.
+/// still holding a space, a control or a bidi character, or longer than
+/// [`MAX_URL`], are refused too: the widget checks links again and accepts
+/// them only in this clean form.
 pub fn safe_href(raw: &str) -> Option<String> {
     let url: String = raw
         .chars()
@@ -111,7 +112,9 @@ pub fn safe_href(raw: &str) -> Option<String> {
     let url = url.trim_matches(|c: char| c <= ' ');
     if url.is_empty()
         || url.len() > MAX_URL
-        || url.chars().any(|c| c.is_control() || BIDI.contains(&c))
+        || url
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || BIDI.contains(&c))
     {
         return None;
     }

@@ -66,8 +66,10 @@ fn check_node(node: &Value, depth: usize, in_link: bool, text: &mut String) {
                 "unsafe href {href:?}"
             );
             assert!(
-                !href.chars().any(|c| c.is_control() || BIDI.contains(&c)),
-                "control character in {href:?}"
+                !href
+                    .chars()
+                    .any(|c| c.is_control() || c.is_whitespace() || BIDI.contains(&c)),
+                "space or control character in {href:?}"
             );
         }
         "ol" => assert!(items[1].is_u64(), "start is a whole number: {node}"),
@@ -362,6 +364,8 @@ fn the_scheme_is_judged_as_a_browser_reads_it() {
         "https://example.com/\u{202E}x",
         "https://example.com/\u{7f}",
         "https://example.com/\u{85}",
+        "https://example.com/a b",
+        "https://example.com/a\u{a0}b",
     ] {
         assert_eq!(safe_href(bad), None, "{bad:?}");
     }
