@@ -37,6 +37,9 @@ pub struct ChatMessage {
     pub role: Role,
     /// Text (markdown for assistant replies).
     pub text: String,
+    /// A finished assistant reply's markdown as the server's safe tree (JSON
+    /// text, see [`crate::markdown`]); `None` while it streams.
+    pub tree: Option<String>,
     /// Delivery state.
     pub delivery: Delivery,
 }
@@ -54,6 +57,8 @@ pub enum ChatEvent {
         role: Role,
         /// Text.
         text: String,
+        /// An assistant reply's markdown tree.
+        tree: Option<String>,
     },
     /// An assistant reply begins.
     ReplyStart {
@@ -73,6 +78,8 @@ pub enum ChatEvent {
         id: String,
         /// The whole reply.
         text: String,
+        /// Its markdown tree.
+        tree: Option<String>,
     },
 }
 
@@ -101,16 +108,18 @@ impl ChatEvent {
             None => None,
         };
         let text = opt_str("text")?.unwrap_or_default();
+        let tree = opt_str("tree")?;
         Some(match event {
             "message" => ChatEvent::Message {
                 id,
                 client_id,
                 role: role?,
                 text,
+                tree,
             },
             "reply.start" => ChatEvent::ReplyStart { id },
             "reply.delta" => ChatEvent::ReplyDelta { id, text },
-            "reply.end" => ChatEvent::ReplyEnd { id, text },
+            "reply.end" => ChatEvent::ReplyEnd { id, text, tree },
             _ => return None,
         })
     }
@@ -131,6 +140,7 @@ impl Transcript {
             client_id: Some(client_id.to_owned()),
             role: Role::Visitor,
             text: text.to_owned(),
+            tree: None,
             delivery: Delivery::Sending,
         });
     }
@@ -158,6 +168,7 @@ impl Transcript {
                 client_id,
                 role,
                 text,
+                tree,
             } => {
                 let known = client_id
                     .as_deref()
@@ -172,6 +183,7 @@ impl Transcript {
                         let m = &mut self.messages[i];
                         m.id = id;
                         m.text = text;
+                        m.tree = tree;
                         m.delivery = Delivery::Sent;
                     }
                     None => self.messages.push(ChatMessage {
@@ -179,6 +191,7 @@ impl Transcript {
                         client_id,
                         role,
                         text,
+                        tree,
                         delivery: Delivery::Sent,
                     }),
                 }
@@ -190,6 +203,7 @@ impl Transcript {
                         client_id: None,
                         role: Role::Assistant,
                         text: String::new(),
+                        tree: None,
                         delivery: Delivery::Streaming,
                     });
                 }
@@ -207,10 +221,11 @@ impl Transcript {
                     m.text.push_str(&text);
                 }
             }
-            ChatEvent::ReplyEnd { id, text } => match self.position(&id) {
+            ChatEvent::ReplyEnd { id, text, tree } => match self.position(&id) {
                 Some(i) => {
                     let m = &mut self.messages[i];
                     m.text = text;
+                    m.tree = tree;
                     m.delivery = Delivery::Sent;
                 }
                 None => self.messages.push(ChatMessage {
@@ -218,6 +233,7 @@ impl Transcript {
                     client_id: None,
                     role: Role::Assistant,
                     text,
+                    tree,
                     delivery: Delivery::Sent,
                 }),
             },
@@ -303,6 +319,33 @@ mod tests {
     }
 
     #[test]
+    fn a_finished_reply_keeps_its_tree_a_streaming_one_has_none() {
+        let mut t = Transcript::default();
+        t.apply(ev("reply.start", r#"{"id":"r1"}"#));
+        t.apply(ev("reply.delta", r#"{"id":"r1","text":"*Hi*"}"#));
+        assert_eq!(t.messages[0].tree, None);
+        t.apply(ev(
+            "reply.end",
+            r#"{"id":"r1","text":"*Hi*","tree":"[[\"p\",[\"em\",\"Hi\"]]]"}"#,
+        ));
+        assert_eq!(
+            t.messages[0].tree.as_deref(),
+            Some(r#"[["p",["em","Hi"]]]"#)
+        );
+        // A stored reply restored as a whole message keeps its tree too.
+        t.apply(ev(
+            "message",
+            r#"{"id":"m2","role":"assistant","text":"x","tree":"[\"x\"]"}"#,
+        ));
+        assert_eq!(t.messages[1].tree.as_deref(), Some(r#"["x"]"#));
+        // A tree of the wrong type spoils the event.
+        assert_eq!(
+            ChatEvent::decode("reply.end", r#"{"id":"r","text":"x","tree":[1]}"#),
+            None
+        );
+    }
+
+    #[test]
     fn duplicate_whole_messages_are_not_repeated() {
         let mut t = Transcript::default();
         let m = r#"{"id":"m1","role":"assistant","text":"a"}"#;
@@ -355,6 +398,7 @@ mod tests {
                 client_id: None,
                 role: Role::Assistant,
                 text: "é\n✓".into(),
+                tree: None,
             })
         );
     }

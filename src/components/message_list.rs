@@ -50,10 +50,16 @@ fn Message(message: ChatMessage) -> impl IntoView {
         Delivery::Sent => ("sent", None),
     };
     let failed = message.delivery == Delivery::Failed;
+    // A finished reply shows its markdown tree, anything else plain text.
+    let class = if message.tree.is_some() {
+        "text md"
+    } else {
+        "text"
+    };
     let client_id = message.client_id.clone().unwrap_or_default();
     view! {
         <li class=format!("message {role} {state}") data-id=message.id.clone()>
-            <span class="text">{message.text}</span>
+            <div class=class use:body=(message.text, message.tree) />
             {note.map(|n| view! { <span class="note">{n}</span> })}
             {failed
                 .then(|| {
@@ -68,5 +74,13 @@ fn Message(message: ChatMessage) -> impl IntoView {
                     }
                 })}
         </li>
+    }
+}
+
+/// Fills a message's text element: the reply's markdown tree when there is
+/// one (see [`crate::markdown`]), else the plain text.
+fn body(el: web_sys::Element, (text, tree): (String, Option<String>)) {
+    if !tree.is_some_and(|t| crate::markdown::render_into(&el, &t)) {
+        el.set_text_content(Some(&text));
     }
 }
