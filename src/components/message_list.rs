@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use wasm_bindgen::JsValue;
 
 use crate::chat::{ChatMessage, Delivery, Role};
 use crate::i18n::{t, Locale, Text};
@@ -80,6 +81,15 @@ fn Message(message: ChatMessage) -> impl IntoView {
 /// Fills a message's text element: the reply's markdown tree when there is
 /// one (see [`crate::markdown`]), else the plain text.
 fn body(el: web_sys::Element, (text, tree): (String, Option<String>)) {
+    // Every message is rebuilt on each transcript change (a streaming
+    // reply's pieces): leave one whose content is unchanged alone, so a
+    // selection or a focused link in it survives.
+    let shown = JsValue::from_str(tree.as_deref().unwrap_or(&text));
+    let key = JsValue::from_str("causetteShown");
+    if js_sys::Reflect::get(&el, &key).is_ok_and(|v| v == shown) {
+        return;
+    }
+    let _ = js_sys::Reflect::set(&el, &key, &shown);
     if !tree.is_some_and(|t| crate::markdown::render_into(&el, &t)) {
         el.set_text_content(Some(&text));
     }
