@@ -4,8 +4,8 @@
 //! requests, and hands failures back as [`ApiError`] for the diagnosis
 //! library to judge. No token ever goes into a URL.
 
-use gloo_net::http::{Request, Response};
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Headers, RequestInit, Response};
 
 use crate::json::Object;
 use wasm_bindgen_futures::JsFuture;
@@ -18,8 +18,6 @@ pub enum ApiError {
     Http {
         /// HTTP status.
         status: u16,
-        /// The `WWW-Authenticate` header, when exposed.
-        www_authenticate: Option<String>,
         /// The `Retry-After` header, when exposed.
         retry_after: Option<String>,
         /// The body text.
@@ -31,12 +29,10 @@ pub enum ApiError {
 
 impl ApiError {
     async fn from_response(res: Response) -> Self {
-        let headers = res.headers();
         ApiError::Http {
             status: res.status(),
-            www_authenticate: headers.get("www-authenticate"),
-            retry_after: headers.get("retry-after"),
-            body: res.text().await.ok(),
+            retry_after: res.headers().get("retry-after").ok().flatten(),
+            body: text(&res).await.ok(),
         }
     }
 
@@ -45,17 +41,19 @@ impl ApiError {
         match self {
             ApiError::Http {
                 status,
-                www_authenticate,
                 retry_after,
                 body,
             } => {
                 // The body is read with the browser's JSON parser; the
-                // library takes the two fields it needs.
+                // library takes the two fields it needs. The body's
+                // `reason` is the code `WWW-Authenticate` also carries, so
+                // the header is not parsed here (its parser is 1.4 KB
+                // gzip of the bundle).
                 let body = body.as_deref().and_then(Object::parse);
                 let field = |name: &str| body.as_ref().and_then(|b| b.str(name));
                 causette_token::wire::diagnose_fields(
                     *status,
-                    www_authenticate.as_deref(),
+                    None,
                     retry_after.as_deref(),
                     field("reason").as_deref(),
                     field("scope").as_deref(),
@@ -63,18 +61,6 @@ impl ApiError {
             }
             ApiError::Network(_) => causette_token::wire::diagnose_network_failure(offline),
         }
-    }
-}
-
-impl From<gloo_net::Error> for ApiError {
-    fn from(e: gloo_net::Error) -> Self {
-        // Matched by hand: `Display` would pull every serde_json and io
-        // error message into the bundle.
-        ApiError::Network(match e {
-            gloo_net::Error::JsError(e) => e.message,
-            gloo_net::Error::GlooError(s) => s,
-            _ => "bad response body".to_owned(),
-        })
     }
 }
 
@@ -162,40 +148,16 @@ pub struct Restored {
 }
 
 impl Restored {
-    /// Reads the JSON body of a transcript.
+    /// Reads the JSON body of a transcript: each stored message is put in
+    /// place by the event that would have shown it.
     pub fn from_json(body: &str) -> Option<Self> {
-        use crate::chat::{ChatMessage, Delivery, Role};
         let v = Object::parse(body)?;
-        let messages = v
-            .objects("messages")?
-            .iter()
-            .map(|m| {
-                let role = match m.str("role")?.as_str() {
-                    "visitor" => Role::Visitor,
-                    "assistant" => Role::Assistant,
-                    _ => return None,
-                };
-                let failed = m.str("state").as_deref() == Some("failed");
-                Some(ChatMessage {
-                    id: m.str("id")?,
-                    client_id: m.opt_str("client_id")?,
-                    role,
-                    text: if failed {
-                        String::new()
-                    } else {
-                        m.str("text")?
-                    },
-                    delivery: if failed {
-                        Delivery::Failed
-                    } else {
-                        Delivery::Sent
-                    },
-                    reply_to: m.opt_str("reply_to")?,
-                })
-            })
-            .collect::<Option<Vec<_>>>()?;
+        let mut shown = crate::chat::Transcript::default();
+        for m in v.objects("messages")? {
+            shown.apply(crate::chat::ChatEvent::from_stored(&m)?);
+        }
         Some(Restored {
-            messages,
+            messages: shown.messages,
             resume_after: v.int("resume_after")?,
         })
     }
@@ -245,12 +207,34 @@ impl Api {
         .concat()
     }
 
-    /// The body of a successful answer, read as text.
-    async fn ok_text(res: Response) -> Result<String, ApiError> {
-        Ok(Self::ok(res).await?.text().await?)
-    }
-
-    async fn ok(res: Response) -> Result<Response, ApiError> {
+    /// One call: a GET, or a POST of the JSON `body`, with the bearer
+    /// `token` and `headers`; an error status is an [`ApiError`].
+    async fn call(
+        &self,
+        url: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<String>,
+    ) -> Result<Response, ApiError> {
+        let h = Headers::new().map_err(js_failure)?;
+        let init = RequestInit::new();
+        if let Some(b) = body {
+            init.set_method("POST");
+            let _ = h.set("Content-Type", "application/json");
+            init.set_body(&JsValue::from_str(&b));
+        }
+        if let Some(t) = token {
+            let _ = h.set("Authorization", &bearer(t));
+        }
+        for (name, value) in headers {
+            let _ = h.set(name, value);
+        }
+        init.set_headers(&h);
+        let window = web_sys::window().ok_or_else(ApiError::bad_body)?;
+        let res: Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+            .await
+            .map_err(js_failure)?
+            .unchecked_into();
         if res.ok() {
             Ok(res)
         } else {
@@ -258,24 +242,33 @@ impl Api {
         }
     }
 
+    /// [`Self::call`], and the answer's body as text.
+    async fn call_text(
+        &self,
+        url: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<String>,
+    ) -> Result<String, ApiError> {
+        text(&self.call(url, token, headers, body).await?).await
+    }
+
     /// Starts a session for `site_key`.
     pub async fn create_session(&self, site_key: &str) -> Result<Session, ApiError> {
-        let res = Request::post(&self.url("/v1/sessions"))
-            .header("Content-Type", "application/json")
-            .body(json_object("site_key", site_key))?
-            .send()
+        let body = json_object("site_key", site_key);
+        let res = self
+            .call_text(&self.url("/v1/sessions"), None, &[], Some(body))
             .await?;
-        Session::from_json(&Self::ok_text(res).await?).ok_or_else(ApiError::bad_body)
+        Session::from_json(&res).ok_or_else(ApiError::bad_body)
     }
 
     /// Exchanges a refresh token for a new pair.
     pub async fn refresh(&self, refresh_token: &str) -> Result<Session, ApiError> {
-        let res = Request::post(&self.url("/v1/sessions/refresh"))
-            .header("Content-Type", "application/json")
-            .body(json_object("refresh_token", refresh_token))?
-            .send()
+        let body = json_object("refresh_token", refresh_token);
+        let res = self
+            .call_text(&self.url("/v1/sessions/refresh"), None, &[], Some(body))
             .await?;
-        Session::from_json(&Self::ok_text(res).await?).ok_or_else(ApiError::bad_body)
+        Session::from_json(&res).ok_or_else(ApiError::bad_body)
     }
 
     /// Sends a visitor message; `client_id` is its idempotency key.
@@ -286,14 +279,10 @@ impl Api {
         client_id: &str,
         text: &str,
     ) -> Result<Stored, ApiError> {
-        let res = Request::post(&self.conversation_url(conversation_id, "/messages"))
-            .header("Authorization", &bearer(token))
-            .header("Idempotency-Key", client_id)
-            .header("Content-Type", "application/json")
-            .body(json_object("text", text))?
-            .send()
-            .await?;
-        Stored::from_json(&Self::ok_text(res).await?).ok_or_else(ApiError::bad_body)
+        let url = self.conversation_url(conversation_id, "/messages");
+        let headers = [("Idempotency-Key", client_id)];
+        let res = self.call_text(&url, Some(token), &headers, Some(json_object("text", text)));
+        Stored::from_json(&res.await?).ok_or_else(ApiError::bad_body)
     }
 
     /// The conversation's transcript.
@@ -302,11 +291,9 @@ impl Api {
         token: &str,
         conversation_id: &str,
     ) -> Result<Restored, ApiError> {
-        let res = Request::get(&self.conversation_url(conversation_id, ""))
-            .header("Authorization", &bearer(token))
-            .send()
-            .await?;
-        Restored::from_json(&Self::ok_text(res).await?).ok_or_else(ApiError::bad_body)
+        let url = self.conversation_url(conversation_id, "");
+        let res = self.call_text(&url, Some(token), &[], None);
+        Restored::from_json(&res.await?).ok_or_else(ApiError::bad_body)
     }
 
     /// Opens the conversation's event stream, resuming after `last_event_id`.
@@ -316,13 +303,15 @@ impl Api {
         conversation_id: &str,
         last_event_id: Option<&str>,
     ) -> Result<ReadableStreamDefaultReader, ApiError> {
-        let mut req = Request::get(&self.conversation_url(conversation_id, "/events"))
-            .header("Authorization", &bearer(token))
-            .header("Accept", "text/event-stream");
-        if let Some(id) = last_event_id {
-            req = req.header("Last-Event-ID", id);
-        }
-        let res = Self::ok(req.send().await?).await?;
+        let url = self.conversation_url(conversation_id, "/events");
+        let accept = ("Accept", "text/event-stream");
+        let res = match last_event_id {
+            Some(id) => {
+                let headers = [accept, ("Last-Event-ID", id)];
+                self.call(&url, Some(token), &headers, None).await?
+            }
+            None => self.call(&url, Some(token), &[accept], None).await?,
+        };
         let body = res
             .body()
             .ok_or_else(|| ApiError::Network("event stream without a body".into()))?;
@@ -331,12 +320,39 @@ impl Api {
 
     /// Asks the server, which answers any origin, whether this page may chat.
     pub async fn diagnose(&self, site_key: &str) -> Result<DiagnoseInfo, ApiError> {
-        let res = Request::get(&self.url("/v1/diagnose"))
-            .query([("site", site_key)])
-            .send()
-            .await?;
-        DiagnoseInfo::from_json(&Self::ok_text(res).await?).ok_or_else(ApiError::bad_body)
+        let url = self.query_url("site", site_key);
+        let res = self.call_text(&url, None, &[], None);
+        DiagnoseInfo::from_json(&res.await?).ok_or_else(ApiError::bad_body)
     }
+
+    /// A reason code's explanation and fix, in the diagnosis library's
+    /// words, from the open diagnose endpoint: the bundle leaves them out.
+    pub async fn explain(&self, code: &str) -> Result<(String, String), ApiError> {
+        let res = self
+            .call_text(&self.query_url("code", code), None, &[], None)
+            .await?;
+        let v = Object::parse(&res).ok_or_else(ApiError::bad_body)?;
+        v.str("explanation")
+            .zip(v.str("fix"))
+            .ok_or_else(ApiError::bad_body)
+    }
+}
+
+impl Api {
+    /// `/v1/diagnose?NAME=VALUE`.
+    fn query_url(&self, name: &str, value: &str) -> String {
+        let value = String::from(js_sys::encode_uri_component(value));
+        [self.base.as_str(), "/v1/diagnose?", name, "=", &value].concat()
+    }
+}
+
+/// A body read as text.
+async fn text(res: &Response) -> Result<String, ApiError> {
+    JsFuture::from(res.text().map_err(js_failure)?)
+        .await
+        .map_err(js_failure)?
+        .as_string()
+        .ok_or_else(ApiError::bad_body)
 }
 
 fn bearer(token: &str) -> String {

@@ -38,6 +38,9 @@ pub struct ChatMessage {
     pub role: Role,
     /// Text (markdown for assistant replies).
     pub text: String,
+    /// A finished assistant reply's markdown as the server's safe tree (JSON
+    /// text, see [`crate::markdown`]); `None` while it streams.
+    pub tree: Option<String>,
     /// Delivery state.
     pub delivery: Delivery,
     /// For an assistant reply: the visitor message it answers.
@@ -57,6 +60,8 @@ pub enum ChatEvent {
         role: Role,
         /// Text.
         text: String,
+        /// An assistant reply's markdown tree.
+        tree: Option<String>,
     },
     /// An assistant reply begins.
     ReplyStart {
@@ -78,6 +83,8 @@ pub enum ChatEvent {
         id: String,
         /// The whole reply.
         text: String,
+        /// Its markdown tree.
+        tree: Option<String>,
     },
     /// A reply could not be completed; the question can be asked again.
     ReplyError {
@@ -102,9 +109,20 @@ impl ChatEvent {
     /// Decodes an event; unknown names or bad data give `None` (newer
     /// servers may add events an older widget can ignore).
     pub fn decode(event: &str, data: &str) -> Option<Self> {
+        Self::from_object(event, &crate::json::Object::parse(data)?)
+    }
+
+    /// The event that puts a message of a stored transcript in place: the
+    /// message itself, or for a failed reply its error.
+    pub fn from_stored(m: &crate::json::Object) -> Option<Self> {
+        let failed = m.str("state").as_deref() == Some("failed");
+        Self::from_object(if failed { "reply.error" } else { "message" }, m)
+    }
+
+    /// [`Self::decode`] for data already parsed.
+    pub fn from_object(event: &str, v: &crate::json::Object) -> Option<Self> {
         // `id` is required, the rest optional, and a field of the wrong
         // type spoils the event.
-        let v = crate::json::Object::parse(data)?;
         let opt_str = |name: &str| v.opt_str(name);
         let id = v.str("id")?;
         let client_id = opt_str("client_id")?;
@@ -114,16 +132,18 @@ impl ChatEvent {
         };
         let text = opt_str("text")?.unwrap_or_default();
         let reply_to = opt_str("reply_to")?;
+        let tree = opt_str("tree")?;
         Some(match event {
             "message" => ChatEvent::Message {
                 id,
                 client_id,
                 role: role?,
                 text,
+                tree,
             },
             "reply.start" => ChatEvent::ReplyStart { id, reply_to },
             "reply.delta" => ChatEvent::ReplyDelta { id, text },
-            "reply.end" => ChatEvent::ReplyEnd { id, text },
+            "reply.end" => ChatEvent::ReplyEnd { id, text, tree },
             "reply.error" => ChatEvent::ReplyError { id, reply_to },
             _ => return None,
         })
@@ -145,6 +165,7 @@ impl Transcript {
             client_id: Some(client_id.to_owned()),
             role: Role::Visitor,
             text: text.to_owned(),
+            tree: None,
             delivery: Delivery::Sending,
             reply_to: None,
         });
@@ -199,6 +220,7 @@ impl Transcript {
                 client_id,
                 role,
                 text,
+                tree,
             } => {
                 let known = client_id
                     .as_deref()
@@ -213,6 +235,7 @@ impl Transcript {
                         let m = &mut self.messages[i];
                         m.id = id;
                         m.text = text;
+                        m.tree = tree;
                         m.delivery = Delivery::Sent;
                     }
                     None => self.messages.push(ChatMessage {
@@ -220,6 +243,7 @@ impl Transcript {
                         client_id,
                         role,
                         text,
+                        tree,
                         delivery: Delivery::Sent,
                         reply_to: None,
                     }),
@@ -240,6 +264,7 @@ impl Transcript {
                         client_id: None,
                         role: Role::Assistant,
                         text: String::new(),
+                        tree: None,
                         delivery: Delivery::Streaming,
                         reply_to,
                     });
@@ -261,10 +286,11 @@ impl Transcript {
                     m.text.push_str(&text);
                 }
             }
-            ChatEvent::ReplyEnd { id, text } => match self.position(&id) {
+            ChatEvent::ReplyEnd { id, text, tree } => match self.position(&id) {
                 Some(i) => {
                     let m = &mut self.messages[i];
                     m.text = text;
+                    m.tree = tree;
                     m.delivery = Delivery::Sent;
                 }
                 None => self.messages.push(ChatMessage {
@@ -272,6 +298,7 @@ impl Transcript {
                     client_id: None,
                     role: Role::Assistant,
                     text,
+                    tree,
                     delivery: Delivery::Sent,
                     reply_to: None,
                 }),
@@ -292,6 +319,7 @@ impl Transcript {
                 if m.delivery != Delivery::Sent {
                     m.delivery = Delivery::Failed;
                     m.text.clear();
+                    m.tree = None;
                     if reply_to.is_some() {
                         m.reply_to = reply_to;
                     }
@@ -379,6 +407,33 @@ mod tests {
     }
 
     #[test]
+    fn a_finished_reply_keeps_its_tree_a_streaming_one_has_none() {
+        let mut t = Transcript::default();
+        t.apply(ev("reply.start", r#"{"id":"r1"}"#));
+        t.apply(ev("reply.delta", r#"{"id":"r1","text":"*Hi*"}"#));
+        assert_eq!(t.messages[0].tree, None);
+        t.apply(ev(
+            "reply.end",
+            r#"{"id":"r1","text":"*Hi*","tree":"[[\"p\",[\"em\",\"Hi\"]]]"}"#,
+        ));
+        assert_eq!(
+            t.messages[0].tree.as_deref(),
+            Some(r#"[["p",["em","Hi"]]]"#)
+        );
+        // A stored reply restored as a whole message keeps its tree too.
+        t.apply(ev(
+            "message",
+            r#"{"id":"m2","role":"assistant","text":"x","tree":"[\"x\"]"}"#,
+        ));
+        assert_eq!(t.messages[1].tree.as_deref(), Some(r#"["x"]"#));
+        // A tree of the wrong type spoils the event.
+        assert_eq!(
+            ChatEvent::decode("reply.end", r#"{"id":"r","text":"x","tree":[1]}"#),
+            None
+        );
+    }
+
+    #[test]
     fn duplicate_whole_messages_are_not_repeated() {
         let mut t = Transcript::default();
         let m = r#"{"id":"m1","role":"assistant","text":"a"}"#;
@@ -437,6 +492,7 @@ mod tests {
             text: text.into(),
             delivery: Delivery::Sent,
             reply_to: None,
+            tree: None,
         }
     }
 
@@ -508,6 +564,7 @@ mod tests {
                 client_id: None,
                 role: Role::Assistant,
                 text: "é\n✓".into(),
+                tree: None,
             })
         );
     }

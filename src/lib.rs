@@ -8,6 +8,7 @@
 //! |---|---|
 //! | [`sse`] | parsing the fetch-based event stream |
 //! | [`chat`] | the transcript and how server events change it |
+//! | [`markdown`] | replies built from the server's safe markdown tree |
 //! | [`backoff`] | retry delays |
 //! | [`reconnect`] | the reconnect state machine: what the visitor sees |
 //! | [`schedule`] | when to refresh, on the server's clock |
@@ -25,6 +26,7 @@ pub mod config;
 pub mod i18n;
 pub mod json;
 pub mod keeper;
+pub mod markdown;
 pub mod outbox;
 pub mod reconnect;
 pub mod schedule;

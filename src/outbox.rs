@@ -4,37 +4,35 @@
 //! one's id is its idempotency key, so a message sent twice (a retry, or
 //! two tabs) is stored once.
 
-use crate::json::{push_string, Object};
-
 /// The storage key of the widget namespaced `ns` (see [`crate::keeper`]).
 fn key(ns: &str) -> String {
     [ns, ":outbox"].concat()
 }
 
-/// `{"items":[{"id":…,"text":…},…]}`.
+/// Separates one message from the next, and a message's id from its text:
+/// ASCII's record and unit separators, which typed text never holds (they
+/// are taken out of it before it is kept), so no escaping is needed.
+const RECORD: char = '\u{1e}';
+const UNIT: char = '\u{1f}';
+
+/// The items as stored: `id UNIT text RECORD …`.
 pub fn encode(items: &[(String, String)]) -> String {
-    let mut out = String::from(r#"{"items":["#);
-    for (i, (id, text)) in items.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(r#"{"id":"#);
-        push_string(&mut out, id);
-        out.push_str(r#","text":"#);
-        push_string(&mut out, text);
-        out.push('}');
+    let mut out = String::new();
+    for (id, text) in items {
+        out.push_str(id);
+        out.push(UNIT);
+        out.extend(text.chars().filter(|c| *c != RECORD && *c != UNIT));
+        out.push(RECORD);
     }
-    out.push_str("]}");
     out
 }
 
 /// The items of an encoded outbox; whatever is unreadable is skipped.
 pub fn decode(text: &str) -> Vec<(String, String)> {
-    Object::parse(text)
-        .and_then(|o| o.objects("items"))
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|o| Some((o.str("id")?, o.str("text")?)))
+    text.split(RECORD)
+        .filter_map(|r| r.split_once(UNIT))
+        .filter(|(id, _)| !id.is_empty())
+        .map(|(id, text)| (id.to_owned(), text.to_owned()))
         .collect()
 }
 
@@ -95,15 +93,24 @@ mod tests {
 
     #[test]
     fn damaged_storage_loses_only_the_damaged_items() {
-        for bad in ["", "null", "[]", "{\"items\":3}", "{\"items\":[1]}", "{"] {
+        for bad in ["", "null", "no separators", "\u{1e}\u{1e}", "\u{1f}x\u{1e}"] {
             assert_eq!(decode(bad), vec![], "{bad:?}");
         }
         assert_eq!(
-            decode(r#"{"items":[{"id":"a","text":"x"},{"id":"b"},{"id":"c","text":"z"}]}"#),
+            decode("a\u{1f}x\u{1e}garbage\u{1e}c\u{1f}z\u{1e}"),
             vec![
                 ("a".to_owned(), "x".to_owned()),
                 ("c".to_owned(), "z".to_owned())
             ]
+        );
+    }
+
+    #[test]
+    fn separators_in_typed_text_cannot_split_a_message() {
+        let items = vec![("c1".to_owned(), "a\u{1e}b\u{1f}c".to_owned())];
+        assert_eq!(
+            decode(&encode(&items)),
+            vec![("c1".to_owned(), "abc".to_owned())]
         );
     }
 }

@@ -710,18 +710,25 @@ impl ChatSession {
         {
             return;
         }
-        let d = Diagnosis::new(code);
-        web_sys::console::warn_1(&JsValue::from_str(
-            &[
-                "Causette: ",
-                d.code.as_str(),
-                " — ",
-                d.explanation,
-                " Fix: ",
-                d.fix,
-            ]
-            .concat(),
-        ));
+        // The words come from the server: the bundle does not carry them.
+        let Some(api) = self.inner.try_with_value(|i| i.api.clone()) else {
+            return;
+        };
+        spawn_local(async move {
+            let code = code.as_str();
+            let line = match api.explain(code).await {
+                Ok((explanation, fix)) => {
+                    ["Causette: ", code, " — ", &explanation, " Fix: ", &fix].concat()
+                }
+                Err(_) => [
+                    "Causette: ",
+                    code,
+                    " — the server could not be reached to explain it; run `causette doctor` to diagnose.",
+                ]
+                .concat(),
+            };
+            web_sys::console::warn_1(&JsValue::from_str(&line));
+        });
     }
 }
 

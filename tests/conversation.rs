@@ -11,8 +11,15 @@ use serde_json::Value;
 use support::{free_port, host_page, wait_for, Browser, ModelMock, Proxy, Server, StaticSite};
 
 /// Keeps the last session response the widget got, for reading the
-/// server's transcript with it.
+/// server's transcript with it, and every text a streaming reply showed.
 const PROBE: &str = r#"<script>
+window.__streamed = [];
+setInterval(() => {
+  const h = document.querySelector('causette-widget');
+  const r = h && h.shadowRoot && h.shadowRoot.querySelector('.message.assistant.streaming .text');
+  const t = r && r.textContent;
+  if (t && window.__streamed[window.__streamed.length - 1] !== t) window.__streamed.push(t);
+}, 20);
 const realFetch = window.fetch;
 window.fetch = async (...a) => {
   const r = await realFetch(...a);
@@ -43,13 +50,104 @@ async fn setup(extra: &[&str], proxied: bool) -> (Server, Option<Proxy>, StaticS
     (server, proxy, page)
 }
 
-/// The words of a text, without markdown punctuation: what must match
-/// between the reply on screen and the one stored.
+/// The words of a text: what must match between the reply on screen and
+/// the one stored.
 fn words(text: &str) -> Vec<String> {
-    text.split_whitespace()
-        .map(|w| w.trim_matches(|c: char| "*_`#>-".contains(c)).to_owned())
-        .filter(|w| !w.is_empty())
+    text.split_whitespace().map(str::to_owned).collect()
+}
+
+/// The text a reply's markdown tree shows (see the server's `markdown`
+/// module): blocks end with a line break, link targets, list starts and
+/// code languages are not text.
+fn tree_text(node: &Value, out: &mut String) {
+    match node {
+        Value::String(s) => out.push_str(s),
+        Value::Array(items) => {
+            let name = items.first().and_then(Value::as_str).unwrap_or_default();
+            let skip = if matches!(name, "a" | "pre" | "ol") {
+                2
+            } else {
+                1
+            };
+            for child in items.iter().skip(skip) {
+                tree_text(child, out);
+            }
+            if matches!(name, "p" | "li" | "pre" | "blockquote" | "br" | "hr") {
+                out.push('\n');
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The replies the server stored, as their trees show them.
+async fn stored_replies(server: &Server, b: &Browser) -> Vec<String> {
+    let session = b.js("return window.__session").await;
+    let t: Value = reqwest::Client::new()
+        .get(format!(
+            "{}/v1/conversations/{}",
+            server.url(),
+            session["conversation_id"].as_str().unwrap()
+        ))
+        .bearer_auth(session["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    t["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["role"] == "assistant")
+        .map(|m| {
+            let tree: Value = serde_json::from_str(m["tree"].as_str().unwrap()).unwrap();
+            // The tree is a list of nodes.
+            let mut text = String::new();
+            for node in tree.as_array().unwrap() {
+                tree_text(node, &mut text);
+            }
+            text
+        })
         .collect()
+}
+
+/// Checks that every text the streaming reply showed was the start of the
+/// stored reply: no word repeated, none skipped, at any moment.
+async fn streamed_only_prefixes_of(b: &Browser, stored: &str) {
+    let seen: Vec<String> = match b.js("return window.__streamed").await {
+        Value::Array(a) => a
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect(),
+        _ => vec![],
+    };
+    assert!(seen.len() > 5, "the reply was seen streaming: {seen:?}");
+    for t in &seen {
+        assert!(
+            stored.starts_with(t.as_str()),
+            "shown while streaming: {t:?}\nstored: {stored:?}"
+        );
+    }
+}
+
+/// The finished reply on screen as the visitor reads it (`innerText`:
+/// blocks on their own lines), once there is one.
+async fn shown_reply(b: &Browser) -> String {
+    let script = format!(
+        "const h = document.querySelector('causette-widget'); \
+         const r = h && h.shadowRoot && h.shadowRoot.querySelector('{FINISHED_REPLY} .text'); \
+         return r && r.innerText.trim() ? r.innerText : null;"
+    );
+    let start = std::time::Instant::now();
+    loop {
+        if let Value::String(s) = b.js(&script).await {
+            return s;
+        }
+        assert!(start.elapsed() < support::PATIENCE, "no finished reply");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// The server's transcript, read with the page's session (none yet: empty).
@@ -98,14 +196,13 @@ async fn a_stream_cut_mid_reply_resumes_without_a_missing_or_repeated_word() {
         streamed_past(&b, n).await;
         assert!(proxy.cut() > 0, "the stream was open");
     }
-    let shown = b
-        .wait_text(FINISHED_REPLY, "the finished reply", |t| !t.is_empty())
-        .await;
-    let messages = stored(&server, &b).await;
-    let replies = texts_of(&messages, "assistant");
-    assert_eq!(replies.len(), 1, "{messages:?}");
+    let shown = shown_reply(&b).await;
+    let replies = stored_replies(&server, &b).await;
+    assert_eq!(replies.len(), 1, "{replies:?}");
     assert_eq!(words(&shown), words(&replies[0]));
     assert!(words(&shown).len() > 30, "a long enough reply: {shown}");
+    let raw = texts_of(&stored(&server, &b).await, "assistant");
+    streamed_only_prefixes_of(&b, &raw[0]).await;
     assert_eq!(finished_replies(&b).await.len(), 1, "one reply bubble");
     b.close().await;
 }
@@ -123,12 +220,12 @@ async fn a_page_reloaded_mid_reply_shows_the_whole_reply_once() {
         t.contains("token is invalid")
     })
     .await;
-    let shown = b
-        .wait_text(FINISHED_REPLY, "the finished reply", |t| !t.is_empty())
-        .await;
-    let messages = stored(&server, &b).await;
-    assert_eq!(texts_of(&messages, "assistant").len(), 1, "{messages:?}");
-    assert_eq!(words(&shown), words(&texts_of(&messages, "assistant")[0]));
+    let shown = shown_reply(&b).await;
+    let replies = stored_replies(&server, &b).await;
+    assert_eq!(replies.len(), 1, "{replies:?}");
+    assert_eq!(words(&shown), words(&replies[0]));
+    let raw = texts_of(&stored(&server, &b).await, "assistant");
+    streamed_only_prefixes_of(&b, &raw[0]).await;
     assert_eq!(finished_replies(&b).await.len(), 1);
     assert_eq!(b.widget_texts(".message.visitor").await.len(), 1);
     b.close().await;

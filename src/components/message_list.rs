@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use wasm_bindgen::JsValue;
 
 use crate::chat::{ChatMessage, Delivery, Role};
 use crate::i18n::{t, Locale, Text};
@@ -53,6 +54,12 @@ fn Message(message: ChatMessage) -> impl IntoView {
         Delivery::Sent => ("sent", None),
     };
     let failed = message.delivery == Delivery::Failed;
+    // A finished reply shows its markdown tree, anything else plain text.
+    let class = if message.tree.is_some() {
+        "text md"
+    } else {
+        "text"
+    };
     let client_id = message.client_id.clone().unwrap_or_default();
     let reply_to = message.reply_to.clone().unwrap_or_default();
     let retry = move |_| {
@@ -64,7 +71,7 @@ fn Message(message: ChatMessage) -> impl IntoView {
     };
     view! {
         <li class=format!("message {role} {state}") data-id=message.id.clone()>
-            <span class="text">{message.text}</span>
+            <div class=class use:body=(message.text, message.tree) />
             {note.map(|n| view! { <span class="note">{n}</span> })}
             {failed
                 .then(|| {
@@ -75,5 +82,22 @@ fn Message(message: ChatMessage) -> impl IntoView {
                     }
                 })}
         </li>
+    }
+}
+
+/// Fills a message's text element: the reply's markdown tree when there is
+/// one (see [`crate::markdown`]), else the plain text.
+fn body(el: web_sys::Element, (text, tree): (String, Option<String>)) {
+    // Every message is rebuilt on each transcript change (a streaming
+    // reply's pieces): leave one whose content is unchanged alone, so a
+    // selection or a focused link in it survives.
+    let shown = JsValue::from_str(tree.as_deref().unwrap_or(&text));
+    let key = JsValue::from_str("causetteShown");
+    if js_sys::Reflect::get(&el, &key).is_ok_and(|v| v == shown) {
+        return;
+    }
+    let _ = js_sys::Reflect::set(&el, &key, &shown);
+    if !tree.is_some_and(|t| crate::markdown::render_into(&el, &t)) {
+        el.set_text_content(Some(&text));
     }
 }

@@ -7,7 +7,7 @@ use anyhow::{bail, Context, Result};
 
 use crate::cmd::Cmd;
 use crate::project::{self, BINARYEN_VERSION};
-use crate::{imports, setup, size, terser};
+use crate::{exports, imports, setup, size, terser};
 
 pub fn run() -> Result<()> {
     setup::run()?;
@@ -27,9 +27,9 @@ pub enum Profile {
     Release,
 }
 
-/// `trunk build --release` in the root: www/index.html → dist/, then short
-/// wasm import names, and the JS glue minified with terser (Trunk's
-/// minifier cannot parse it).
+/// `trunk build --release` in the root: www/index.html → dist/, then the
+/// exports nobody calls dropped, short wasm import names, and the JS glue
+/// minified with terser (Trunk's minifier cannot parse it).
 pub fn widget() -> Result<()> {
     let trunk_toml = project::root().join("Trunk.toml");
     let config = fs::read_to_string(&trunk_toml)
@@ -48,6 +48,10 @@ pub fn widget() -> Result<()> {
         );
     }
     let dist = project::dist_dir();
+    exports::drop_unused(
+        &dist.join("causette-widget_bg.wasm"),
+        &dist.join("causette-widget.js"),
+    )?;
     imports::shorten(
         &dist.join("causette-widget_bg.wasm"),
         &dist.join("causette-widget.js"),

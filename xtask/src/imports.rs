@@ -54,7 +54,7 @@ fn is_keyword(name: &str) -> bool {
     )
 }
 
-fn read_leb(bytes: &[u8], pos: &mut usize) -> Result<u64> {
+pub(crate) fn read_leb(bytes: &[u8], pos: &mut usize) -> Result<u64> {
     let mut value = 0u64;
     let mut shift = 0;
     loop {
@@ -73,7 +73,7 @@ fn read_leb(bytes: &[u8], pos: &mut usize) -> Result<u64> {
     }
 }
 
-fn write_leb(out: &mut Vec<u8>, mut value: u64) {
+pub(crate) fn write_leb(out: &mut Vec<u8>, mut value: u64) {
     loop {
         let byte = (value & 0x7f) as u8;
         value >>= 7;
@@ -85,7 +85,7 @@ fn write_leb(out: &mut Vec<u8>, mut value: u64) {
     }
 }
 
-fn read_name(bytes: &[u8], pos: &mut usize) -> Result<String> {
+pub(crate) fn read_name(bytes: &[u8], pos: &mut usize) -> Result<String> {
     let len = read_leb(bytes, pos)? as usize;
     let Some(raw) = bytes.get(*pos..*pos + len) else {
         bail!("truncated wasm name");
@@ -94,7 +94,7 @@ fn read_name(bytes: &[u8], pos: &mut usize) -> Result<String> {
     Ok(String::from_utf8(raw.to_vec())?)
 }
 
-fn write_name(out: &mut Vec<u8>, name: &str) {
+pub(crate) fn write_name(out: &mut Vec<u8>, name: &str) {
     write_leb(out, name.len() as u64);
     out.extend_from_slice(name.as_bytes());
 }
@@ -130,7 +130,7 @@ fn skip_import_desc(bytes: &[u8], pos: &mut usize) -> Result<()> {
 
 /// Copies `wasm` with the body of every section `id` replaced by
 /// `rewrite(body)`; other sections are copied byte for byte.
-fn map_section(
+pub(crate) fn map_section(
     wasm: &[u8],
     id: u8,
     mut rewrite: impl FnMut(&[u8]) -> Result<Vec<u8>>,

@@ -6,6 +6,7 @@
 mod bench;
 mod build;
 mod cmd;
+mod exports;
 mod flags;
 mod fuzz;
 mod imports;

@@ -84,7 +84,7 @@ pub async fn reply(
     // Stored before any text is streamed: a transcript read from now on
     // resumes its stream at `start`, so no piece is missed.
     store
-        .start_reply(conversation_id, &reply_id, &to.id, start.id)
+        .start_reply(conversation_id, &reply_id, to, start.id)
         .await?;
     let result = stream_text(state, site, conversation_id, &reply_id, to).await;
     let (text, failure) = match result {
@@ -101,7 +101,10 @@ pub async fn reply(
                     store,
                     conversation_id,
                     "reply.end",
-                    &json!({"id": reply_id, "role": "assistant", "reply_to": to.id, "text": text}),
+                    // `tree`: the markdown as a safe tree, in a JSON string
+                    // (see crate::markdown).
+                    &json!({"id": reply_id, "role": "assistant", "reply_to": to.id, "text": text,
+                        "tree": crate::markdown::tree_json(&text)}),
                 )
                 .await?;
             }

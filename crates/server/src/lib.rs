@@ -16,6 +16,7 @@
 //! | [`bus`] | live fan-out of conversation events |
 //! | [`answer`] | the built-in answerer |
 //! | [`kb`] | per-site knowledge bases: search indexes, `causette kb` |
+//! | [`markdown`] | replies as a safe tree the widget builds DOM from |
 //! | [`provider`] | answers from a site's model (OpenAI-compatible, Anthropic, Gemini), keys, `/metrics` |
 //! | [`bundle`] | the widget bundle embedded at build time |
 //! | [`error`] | the one error type every handler returns |
@@ -33,6 +34,7 @@ pub mod cli;
 pub mod doctor;
 pub mod error;
 pub mod kb;
+pub mod markdown;
 pub mod origin;
 pub mod provider;
 pub mod ratelimit;

@@ -5,6 +5,10 @@
 //! `error_description`, in logs). A [`Diagnosis`] is what a code means: who
 //! can fix it, a one-line explanation, the fix in plain words, the recovery
 //! the widget performs and what the visitor sees meanwhile.
+//!
+//! The explanation and the fix are behind the `texts` feature (on by
+//! default): the widget, which would only print them once to the console,
+//! leaves them out of its bundle and fetches them from the server.
 
 use core::fmt;
 
@@ -129,9 +133,11 @@ pub struct Diagnosis {
     pub code: Code,
     /// Who has to act.
     pub who_can_fix: WhoCanFix,
-    /// One line saying what went wrong.
+    /// One line saying what went wrong (with the `texts` feature).
+    #[cfg(feature = "texts")]
     pub explanation: &'static str,
-    /// What to check or change, in plain words.
+    /// What to check or change, in plain words (with the `texts` feature).
+    #[cfg(feature = "texts")]
     pub fix: &'static str,
     /// What the client does about it.
     pub recovery: Recovery,
@@ -280,155 +286,39 @@ impl Diagnosis {
         use VisitorState as V;
         use WhoCanFix as W;
 
-        let (who_can_fix, recovery, visitor, explanation, fix): (W, R, V, &str, &str) = match code {
-            Expired => (
-                W::NoOne,
-                R::RefreshSilently,
-                V::Nothing,
-                "The access token has expired.",
-                "Nothing to do: the widget refreshes it. If it keeps happening, check the expiry (exp) against the clock of the verifying server, and that the client refreshes before expiry.",
-            ),
-            NotYetValid => (
-                W::NoOne,
-                R::CorrectClockAndRetry,
-                V::Nothing,
-                "The access token is not valid yet: its nbf or iat lies ahead of the verifier's clock.",
-                "Check the clock: the issuing and verifying servers must agree (use NTP); a device clock minutes off is corrected by the widget.",
-            ),
-            Malformed => (
-                W::SiteOwner,
-                R::NewSession,
-                V::Reconnecting,
-                "The credential is not a well-formed Causette access token.",
-                "Check the Authorization header: it must be `Bearer <token>` with the access token exactly as issued (three base64url parts, typ at+jwt, nothing cut off or quoted).",
-            ),
-            UnsupportedAlgorithm => (
-                W::Operator,
-                R::NewSession,
-                V::Reconnecting,
-                "The token's signing algorithm is not allowed (only EdDSA is accepted; never none or HMAC).",
-                "Check the signing key and issuer: the token was not made by this Causette server. A token with alg none or HS256 may be a forgery attempt.",
-            ),
-            UnknownKey => (
-                W::NoOne,
-                R::RefreshSilently,
-                V::Nothing,
-                "The token was signed with a key this server does not know (kid not in the JWKS).",
-                "Nothing to do if the key was just rotated. If it persists, check the signing key: the token may come from another environment, or a key was removed too early.",
-            ),
-            BadSignature => (
-                W::SiteOwner,
-                R::NewSession,
-                V::Reconnecting,
-                "The token's signature does not verify.",
-                "Check the signing key and the API URL: the token was signed by another server or environment, or was altered on the way.",
-            ),
-            WrongIssuer => (
-                W::SiteOwner,
-                R::Stop,
-                V::Unavailable,
-                "The token was issued by another Causette deployment (iss does not match).",
-                "Check the issuer and the API URL: a staging token is being sent to production, or data-api points at the wrong server.",
-            ),
-            WrongAudience => (
-                W::SiteOwner,
-                R::Stop,
-                V::Unavailable,
-                "The token is meant for another API (aud does not match).",
-                "Check the audience and the API URL: the widget must talk to the server that issued its tokens.",
-            ),
-            InsufficientScope => (
-                W::SiteOwner,
-                R::DisableFeature,
-                V::FeatureHidden,
-                "The token lacks a scope this call needs.",
-                "Check the scopes: the site's plan does not include this feature; upgrade the plan or turn the feature off.",
-            ),
-            Revoked => (
-                W::Visitor,
-                R::NewSession,
-                V::SessionEnded,
-                "The session was ended or revoked.",
-                "Start a new conversation; the old transcript stays readable.",
-            ),
-            RefreshReused => (
-                W::Visitor,
-                R::NewSession,
-                V::SessionEnded,
-                "An already used refresh token was presented again, so its whole session was revoked.",
-                "Start a new conversation. If it happens often, check that only one copy of the widget refreshes per site (tabs share one refresh).",
-            ),
-            RefreshExpired => (
-                W::Visitor,
-                R::NewSession,
-                V::SessionEnded,
-                "The refresh token is past its idle or absolute lifetime.",
-                "Start a new conversation.",
-            ),
-            MissingCredentials => (
-                W::Operator,
-                R::NewSession,
-                V::Reconnecting,
-                "The request carried no access token.",
-                "Check the Authorization header: every API call needs `Authorization: Bearer <access token>`.",
-            ),
-            OriginNotAllowed => (
-                W::SiteOwner,
-                R::Stop,
-                V::Unavailable,
-                "This website's origin is not on the site's allowlist.",
-                "Add the page's origin (scheme, host and port, e.g. https://www.example.com) to the site's allowed origins.",
-            ),
-            UnknownSite => (
-                W::SiteOwner,
-                R::Stop,
-                V::Unavailable,
-                "The site key is not known to this server.",
-                "Check the site key in the embed snippet (data-site) and the API URL: the key may belong to another server or have been deleted.",
-            ),
-            QuotaExceeded => (
-                W::SiteOwner,
-                R::Stop,
-                V::Unavailable,
-                "The site's plan has used up its conversations for this period.",
-                "Upgrade the plan or wait for the quota to reset.",
-            ),
-            RateLimited => (
-                W::NoOne,
-                R::RetryAfter { secs: None },
-                V::ReconnectingIn,
-                "Too many requests; the server asked the client to slow down.",
-                "Nothing to do: the widget waits as told. If it persists, check for a client stuck in a retry loop.",
-            ),
-            ServerError => (
-                W::Operator,
-                R::RetryAfter { secs: None },
-                V::ReconnectingIn,
-                "The server failed to answer the request.",
-                "Check the server's logs and health; the widget retries with backoff.",
-            ),
+        let (who_can_fix, recovery, visitor): (W, R, V) = match code {
+            Expired => (W::NoOne, R::RefreshSilently, V::Nothing),
+            NotYetValid => (W::NoOne, R::CorrectClockAndRetry, V::Nothing),
+            Malformed => (W::SiteOwner, R::NewSession, V::Reconnecting),
+            UnsupportedAlgorithm => (W::Operator, R::NewSession, V::Reconnecting),
+            UnknownKey => (W::NoOne, R::RefreshSilently, V::Nothing),
+            BadSignature => (W::SiteOwner, R::NewSession, V::Reconnecting),
+            WrongIssuer => (W::SiteOwner, R::Stop, V::Unavailable),
+            WrongAudience => (W::SiteOwner, R::Stop, V::Unavailable),
+            InsufficientScope => (W::SiteOwner, R::DisableFeature, V::FeatureHidden),
+            Revoked => (W::Visitor, R::NewSession, V::SessionEnded),
+            RefreshReused => (W::Visitor, R::NewSession, V::SessionEnded),
+            RefreshExpired => (W::Visitor, R::NewSession, V::SessionEnded),
+            MissingCredentials => (W::Operator, R::NewSession, V::Reconnecting),
+            OriginNotAllowed => (W::SiteOwner, R::Stop, V::Unavailable),
+            UnknownSite => (W::SiteOwner, R::Stop, V::Unavailable),
+            QuotaExceeded => (W::SiteOwner, R::Stop, V::Unavailable),
+            RateLimited => (W::NoOne, R::RetryAfter { secs: None }, V::ReconnectingIn),
+            ServerError => (W::Operator, R::RetryAfter { secs: None }, V::ReconnectingIn),
             // The device is online but got no answer: the server may be
             // down or restarting. Waiting for an `online` event that never
             // comes would leave the visitor stuck, so back off and retry.
-            Network => (
-                W::Operator,
-                R::RetryAfter { secs: None },
-                V::ReconnectingIn,
-                "The request got no answer: the network failed or the server is unreachable.",
-                "Check the network connection, the API URL and that the server is up and sends CORS headers for this origin.",
-            ),
-            Offline => (
-                W::Visitor,
-                R::WaitForNetwork,
-                V::Offline,
-                "The device is offline.",
-                "Reconnect the device; queued messages are sent once it is back online.",
-            ),
+            Network => (W::Operator, R::RetryAfter { secs: None }, V::ReconnectingIn),
+            Offline => (W::Visitor, R::WaitForNetwork, V::Offline),
         };
+        #[cfg(feature = "texts")]
+        let (explanation, fix) = texts(code);
         Diagnosis {
             code,
             who_can_fix,
+            #[cfg(feature = "texts")]
             explanation,
+            #[cfg(feature = "texts")]
             fix,
             recovery,
             visitor,
@@ -457,6 +347,97 @@ impl Diagnosis {
     }
 }
 
+/// The explanation and the fix of `code`: the words the site owner's
+/// console, the server and `causette doctor` all use. Behind the `texts`
+/// feature: the widget leaves them out of its bundle and asks the server
+/// (`GET /v1/diagnose?code=…`) when it has something to tell.
+#[cfg(feature = "texts")]
+fn texts(code: Code) -> (&'static str, &'static str) {
+    use Code::*;
+    match code {
+            Expired => (
+                "The access token has expired.",
+                "Nothing to do: the widget refreshes it. If it keeps happening, check the expiry (exp) against the clock of the verifying server, and that the client refreshes before expiry.",
+            ),
+            NotYetValid => (
+                "The access token is not valid yet: its nbf or iat lies ahead of the verifier's clock.",
+                "Check the clock: the issuing and verifying servers must agree (use NTP); a device clock minutes off is corrected by the widget.",
+            ),
+            Malformed => (
+                "The credential is not a well-formed Causette access token.",
+                "Check the Authorization header: it must be `Bearer <token>` with the access token exactly as issued (three base64url parts, typ at+jwt, nothing cut off or quoted).",
+            ),
+            UnsupportedAlgorithm => (
+                "The token's signing algorithm is not allowed (only EdDSA is accepted; never none or HMAC).",
+                "Check the signing key and issuer: the token was not made by this Causette server. A token with alg none or HS256 may be a forgery attempt.",
+            ),
+            UnknownKey => (
+                "The token was signed with a key this server does not know (kid not in the JWKS).",
+                "Nothing to do if the key was just rotated. If it persists, check the signing key: the token may come from another environment, or a key was removed too early.",
+            ),
+            BadSignature => (
+                "The token's signature does not verify.",
+                "Check the signing key and the API URL: the token was signed by another server or environment, or was altered on the way.",
+            ),
+            WrongIssuer => (
+                "The token was issued by another Causette deployment (iss does not match).",
+                "Check the issuer and the API URL: a staging token is being sent to production, or data-api points at the wrong server.",
+            ),
+            WrongAudience => (
+                "The token is meant for another API (aud does not match).",
+                "Check the audience and the API URL: the widget must talk to the server that issued its tokens.",
+            ),
+            InsufficientScope => (
+                "The token lacks a scope this call needs.",
+                "Check the scopes: the site's plan does not include this feature; upgrade the plan or turn the feature off.",
+            ),
+            Revoked => (
+                "The session was ended or revoked.",
+                "Start a new conversation; the old transcript stays readable.",
+            ),
+            RefreshReused => (
+                "An already used refresh token was presented again, so its whole session was revoked.",
+                "Start a new conversation. If it happens often, check that only one copy of the widget refreshes per site (tabs share one refresh).",
+            ),
+            RefreshExpired => (
+                "The refresh token is past its idle or absolute lifetime.",
+                "Start a new conversation.",
+            ),
+            MissingCredentials => (
+                "The request carried no access token.",
+                "Check the Authorization header: every API call needs `Authorization: Bearer <access token>`.",
+            ),
+            OriginNotAllowed => (
+                "This website's origin is not on the site's allowlist.",
+                "Add the page's origin (scheme, host and port, e.g. https://www.example.com) to the site's allowed origins.",
+            ),
+            UnknownSite => (
+                "The site key is not known to this server.",
+                "Check the site key in the embed snippet (data-site) and the API URL: the key may belong to another server or have been deleted.",
+            ),
+            QuotaExceeded => (
+                "The site's plan has used up its conversations for this period.",
+                "Upgrade the plan or wait for the quota to reset.",
+            ),
+            RateLimited => (
+                "Too many requests; the server asked the client to slow down.",
+                "Nothing to do: the widget waits as told. If it persists, check for a client stuck in a retry loop.",
+            ),
+            ServerError => (
+                "The server failed to answer the request.",
+                "Check the server's logs and health; the widget retries with backoff.",
+            ),
+            Network => (
+                "The request got no answer: the network failed or the server is unreachable.",
+                "Check the network connection, the API URL and that the server is up and sends CORS headers for this origin.",
+            ),
+            Offline => (
+                "The device is offline.",
+                "Reconnect the device; queued messages are sent once it is back online.",
+            ),
+    }
+}
+
 impl From<Code> for Diagnosis {
     fn from(code: Code) -> Diagnosis {
         Diagnosis::new(code)
@@ -464,9 +445,13 @@ impl From<Code> for Diagnosis {
 }
 
 impl fmt::Display for Diagnosis {
-    /// `code: explanation`, e.g. `expired: The access token has expired.`
+    /// `code: explanation`, e.g. `expired: The access token has expired.`;
+    /// the code alone without the `texts` feature.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code, self.explanation)
+        #[cfg(feature = "texts")]
+        return write!(f, "{}: {}", self.code, self.explanation);
+        #[cfg(not(feature = "texts"))]
+        fmt::Display::fmt(&self.code, f)
     }
 }
 
@@ -509,6 +494,7 @@ mod tests {
         assert_eq!(seen.len(), 20);
     }
 
+    #[cfg(feature = "texts")]
     #[test]
     fn every_diagnosis_has_text() {
         for code in Code::ALL {
@@ -522,7 +508,10 @@ mod tests {
     #[test]
     fn display_is_code_then_explanation() {
         let d = Diagnosis::new(Code::Expired);
+        #[cfg(feature = "texts")]
         assert_eq!(d.to_string(), "expired: The access token has expired.");
+        #[cfg(not(feature = "texts"))]
+        assert_eq!(d.to_string(), "expired");
         assert_eq!(WhoCanFix::SiteOwner.to_string(), "the site owner");
         assert_eq!(UnknownCode.to_string(), "not a Causette reason code");
     }

@@ -125,9 +125,21 @@ async fn transcript(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     own(&visitor, &id)?;
     let (messages, resume_after) = state.store.transcript(&id).await?;
+    let messages: Vec<serde_json::Value> = messages.into_iter().map(with_tree).collect();
     Ok(Json(
         json!({ "id": id, "messages": messages, "resume_after": resume_after }),
     ))
+}
+
+/// A transcript message; an assistant's also carries `tree`, its markdown
+/// as a safe tree in a JSON string (see [`crate::markdown`]).
+fn with_tree(m: Message) -> serde_json::Value {
+    let tree = (m.role == "assistant").then(|| crate::markdown::tree_json(&m.content));
+    let mut v = json!(m);
+    if let Some(tree) = tree {
+        v["tree"] = tree.into();
+    }
+    v
 }
 
 /// The event stream. With `Last-Event-ID` it first replays what the client

@@ -1,12 +1,16 @@
 //! `GET /v1/diagnose`: open to any origin, so a widget that cannot read
 //! another response can tell "origin not allowed" from "offline", and
-//! `causette doctor` can check a deployment.
+//! `causette doctor` can check a deployment. With `code=`, it also gives
+//! that reason code's explanation and fix, the words the widget prints for
+//! the site owner (it does not carry them in its bundle).
 
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+
+use causette_token::Code;
 
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -24,6 +28,8 @@ pub fn router() -> Router<AppState> {
 pub struct DiagnoseQuery {
     /// Site key to check.
     pub site: Option<String>,
+    /// A reason code to explain.
+    pub code: Option<String>,
 }
 
 /// What the server says about itself and the caller.
@@ -47,6 +53,15 @@ pub struct DiagnoseResponse {
     pub origin: Option<String>,
     /// Whether that origin may host the site's widget.
     pub origin_allowed: bool,
+    /// The reason code asked about (`code=`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<Code>,
+    /// That code's one-line explanation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<&'static str>,
+    /// What to check or change about it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<&'static str>,
 }
 
 async fn diagnose(
@@ -54,6 +69,13 @@ async fn diagnose(
     headers: HeaderMap,
     Query(q): Query<DiagnoseQuery>,
 ) -> Result<Json<DiagnoseResponse>, ApiError> {
+    let code = match q.code.as_deref() {
+        Some(c) => Some(Code::parse(c).ok_or_else(|| {
+            ApiError::InvalidRequest(format!("{c:?} is not a Causette reason code"))
+        })?),
+        None => None,
+    };
+    let diagnosis = code.map(Code::diagnosis);
     let origin = headers
         .get(header::ORIGIN)
         .and_then(|o| o.to_str().ok())
@@ -76,5 +98,8 @@ async fn diagnose(
         site: q.site,
         origin,
         origin_allowed,
+        code,
+        explanation: diagnosis.as_ref().map(|d| d.explanation),
+        fix: diagnosis.as_ref().map(|d| d.fix),
     }))
 }

@@ -139,7 +139,7 @@ impl Store {
         let messages = sqlx::query_as(&format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages
              WHERE conversation_id = $1 AND state IN ('done', 'failed')
-             ORDER BY created_at, id"
+             ORDER BY created_at, CASE role WHEN 'visitor' THEN 0 ELSE 1 END, id"
         ))
         .bind(conversation_id)
         .fetch_all(&self.pool)
@@ -187,10 +187,12 @@ impl Store {
         &self,
         conversation_id: &str,
         id: &str,
-        reply_to: &str,
+        reply_to: &Message,
         start_event: i64,
     ) -> anyhow::Result<()> {
-        let now = super::now_millis();
+        // Transcripts are ordered by time: a reply started within the same
+        // millisecond as its question still comes after it.
+        let now = super::now_millis().max(reply_to.created_at + 1);
         sqlx::query(
             "INSERT INTO messages
                (id, conversation_id, role, content, client_id, created_at, state, reply_to, start_event, updated_at)
@@ -199,7 +201,7 @@ impl Store {
         .bind(id)
         .bind(conversation_id)
         .bind(now)
-        .bind(reply_to)
+        .bind(&reply_to.id)
         .bind(start_event)
         .execute(&self.pool)
         .await?;
