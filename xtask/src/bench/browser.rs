@@ -30,7 +30,7 @@ use anyhow::{Context, Result};
 
 use self::http::{Response, Server};
 use self::report::{Budgets, Figures, TASK_BUDGET_MS};
-use self::visit::Visit;
+use self::visit::{Visit, VISITS};
 use super::Measured;
 use crate::project;
 
@@ -47,6 +47,8 @@ pub struct Widget {
     pub question: &'static str,
     /// It answers with the 2,000-word reply.
     pub long_reply: bool,
+    /// What a reader of its figures should know.
+    pub remark: Option<&'static str>,
 }
 
 pub fn measure() -> Result<Measured> {
@@ -86,12 +88,12 @@ pub fn measure() -> Result<Measured> {
     let mut visits = Vec::new();
     for w in &widgets {
         println!(
-            "→ {}: {} (empty cache, cached, then a question)",
+            "→ {}: {} ({VISITS} visits, empty cache then cached; a question on the last)",
             w.label,
-            url(w)
+            url(w),
         );
-        let profile = work.join(format!("profile-{}", w.name.to_lowercase()));
-        let visit = visit::visit(&driver, w, &url(w), profile)
+        let profiles = work.join(format!("profiles-{}", w.name.to_lowercase()));
+        let visit = visit::visit(&driver, w, &url(w), &profiles)
             .with_context(|| format!("measuring {} in Chromium", w.label))?;
         visits.push(visit);
     }
@@ -111,11 +113,13 @@ pub fn measure() -> Result<Measured> {
         .zip(&visits)
         .map(|(w, v)| figures(w, v))
         .collect();
-    let mut report = String::from(
-        "Same host page, same headless Chromium, everything on loopback. The launcher is\n\
-         pressed as soon as it has painted, and times run from the press; \"cold\" is a\n\
-         first visit with an empty cache, \"warm\" the same page loaded again. gzip: the\n\
-         bytes on the wire when compressed, else each body gzipped at the best level.\n\n",
+    let mut report = format!(
+        "Same host page, same headless Chromium, everything on loopback. Each widget is\n\
+         visited {VISITS} times, each in a fresh browser: \"cold\" with an empty cache, then\n\
+         \"warm\", the same page loaded again. The launcher is pressed as soon as it has\n\
+         painted and times run from the press; each is the median of the {VISITS} visits.\n\
+         gzip: the bytes on the wire when compressed, else each body gzipped at the best\n\
+         level.\n\n",
     );
     if !causette.model {
         report.push_str(
@@ -178,14 +182,15 @@ fn figures(w: &Widget, v: &Visit) -> Figures {
              {} gzip loaded by then; {} task(s) over 50 ms until opened (longest {})",
             v.loaded.len(),
             report::kb(v.loaded.iter().map(|l| l.body_bytes).sum()),
-            report::ms(v.click_ms - v.launcher_ms),
-            report::kb(gzip(v.click_ms)),
+            report::ms(v.first.click - v.first.launcher),
+            report::kb(gzip(v.first.click)),
             v.load_tasks.0,
             report::ms(v.load_tasks.1),
         ),
         format!(
-            "second visit: launcher painted at {}",
-            report::ms(v.launcher_warm_ms)
+            "cached: launcher painted at {}, clicked {} after it",
+            report::ms(v.warm.launcher),
+            report::ms(v.warm.click - v.warm.launcher)
         ),
     ];
     let failed: Vec<String> = v
@@ -199,15 +204,17 @@ fn figures(w: &Widget, v: &Visit) -> Figures {
     if !w.long_reply {
         notes.push("asked the demo knowledge base (shorter reply)".to_owned());
     }
+    notes.extend(w.remark.map(str::to_owned));
     Figures {
         label: w.label.clone(),
-        before_launcher: gzip(v.launcher_ms),
+        before_launcher: gzip(v.first.launcher),
         opened: v.loaded.iter().map(|l| l.gzip_bytes).sum(),
-        launcher_ms: v.launcher_ms,
-        open_cold_ms: v.open_cold_ms,
-        open_warm_ms: v.open_warm_ms,
+        launcher_ms: v.cold.launcher,
+        open_cold_ms: v.cold.open_ms(),
+        open_warm_ms: v.warm.open_ms(),
         longest_task_ms,
         task_bound,
+        long_reply: w.long_reply && r.complete,
         notes,
     }
 }
@@ -217,7 +224,7 @@ fn budgets(w: &Widget, v: &Visit) -> Budgets {
     let early = v
         .loaded
         .iter()
-        .filter(|l| l.start.is_some_and(|t| t <= v.launcher_ms));
+        .filter(|l| l.start.is_some_and(|t| t <= v.first.launcher));
     Budgets {
         before_launcher: early.clone().map(|l| l.gzip_bytes).sum(),
         wasm_before_launcher: early.clone().any(|l| l.url.ends_with(".wasm")),
@@ -227,7 +234,7 @@ fn budgets(w: &Widget, v: &Visit) -> Budgets {
             .filter(|l| l.url.contains("/widget/"))
             .map(|l| l.gzip_bytes)
             .sum(),
-        open_warm_ms: v.open_warm_ms,
+        open_warm_ms: v.warm.open_ms(),
         longest_task_ms,
         task_bound,
         reply: if !w.long_reply {

@@ -107,6 +107,7 @@ impl Causette {
                 KB_QUESTION
             },
             long_reply: self.model,
+            remark: None,
         }
     }
 }

@@ -109,6 +109,10 @@ pub fn typebot(cdn: &str, api: &str) -> Widget {
             .to_owned(),
         question: reply::QUESTION,
         long_reply: true,
+        remark: Some(
+            "its input shows once the greeting bubble's 400 ms entrance is over \
+             (typing emulation off)",
+        ),
     }
 }
 
@@ -129,5 +133,6 @@ pub fn flowise(cdn: &str, api: &str) -> Widget {
             .to_owned(),
         question: reply::QUESTION,
         long_reply: true,
+        remark: None,
     }
 }

@@ -25,6 +25,8 @@ pub struct Figures {
     /// No task over 50 ms was reported: `longest_task_ms` is the bound
     /// the longest gap between two frames gives.
     pub task_bound: bool,
+    /// The whole 2,000-word reply streamed in (tasks compare only then).
+    pub long_reply: bool,
     pub notes: Vec<String>,
 }
 
@@ -129,9 +131,18 @@ pub fn table(causette: &Figures, peers: &[Figures]) -> String {
             ratio(p.launcher_ms, causette.launcher_ms),
             ratio(p.open_cold_ms, causette.open_cold_ms),
             ratio(p.open_warm_ms, causette.open_warm_ms),
-            ratio(p.longest_task_ms, causette.longest_task_ms),
+            if p.long_reply && causette.long_reply {
+                ratio(p.longest_task_ms, causette.longest_task_ms)
+            } else {
+                "—".to_owned()
+            },
         ];
         out.push_str(&row(&p.label, &cells, width));
+    }
+    if !causette.long_reply {
+        out.push_str(
+            "(—: Causette's reply was not the 2,000-word one, so its tasks do not compare)\n",
+        );
     }
     if all.iter().any(|f| f.task_bound) {
         out.push_str(
@@ -209,6 +220,7 @@ mod tests {
             open_warm_ms: 80.0 * scale,
             longest_task_ms: 20.0 * scale,
             task_bound: false,
+            long_reply: true,
             notes: vec![format!("{label} note")],
         }
     }
@@ -232,6 +244,19 @@ mod tests {
             .unwrap();
         assert_eq!(ratios.matches("×20").count(), 6, "{table}");
         assert!(table.contains("causette: causette note"), "{table}");
+
+        let mut short = figures("causette", 1.0);
+        short.long_reply = false;
+        let table = super::table(&short, &[figures("peer 1.0", 20.0)]);
+        assert!(
+            table.contains("×20  ") && table.contains("do not compare"),
+            "{table}"
+        );
+        let ratios = table
+            .lines()
+            .find(|l| l.starts_with("peer 1.0") && l.contains('×'))
+            .unwrap();
+        assert!(ratios.ends_with('—'), "{table}");
     }
 
     #[test]

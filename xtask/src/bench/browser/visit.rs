@@ -1,11 +1,11 @@
-//! One widget's visit, as a visitor makes it, in a fresh browser: the page
-//! loaded with an empty cache and the launcher clicked as soon as it has
-//! painted; once the widget is open and the network quiet, everything it
-//! loaded is counted. Then the same page again (cached) and the launcher
-//! again; then a question typed into the composer and sent with Enter,
-//! and the reply watched until it has streamed in whole.
+//! One widget's visits, each as a visitor makes it, in a fresh browser: the
+//! page loaded with an empty cache and the launcher clicked as soon as it
+//! has painted; the same page again (cached) and the launcher again. On the
+//! first visit, once the widget is open and the network quiet, everything
+//! it loaded is counted; on the last, a question is typed into the composer
+//! and sent with Enter, and the reply watched until it has streamed in.
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -16,6 +16,8 @@ use super::traffic::{self, Loaded};
 use super::webdriver::{Driver, Session, ENTER};
 use super::{reply, Widget};
 
+/// Visits per widget; each time is the median of theirs.
+pub const VISITS: usize = 3;
 /// No request started or finished for this long: the widget is done loading.
 const QUIET: Duration = Duration::from_millis(1000);
 const MAX_SETTLE: Duration = Duration::from_secs(15);
@@ -28,19 +30,16 @@ const REPLY_SETTLE_MS: u32 = 500;
 const REPLY_TIMEOUT_MS: u32 = 150_000;
 
 pub struct Visit {
-    /// What the first (cold) load requested, sized.
+    /// What the first visit's (cold) load requested, sized.
     pub loaded: Vec<Loaded>,
-    /// Navigation start to the launcher painted, empty cache.
-    pub launcher_ms: f64,
-    /// Navigation start to the click, empty cache.
-    pub click_ms: f64,
-    pub launcher_warm_ms: f64,
-    /// The click to a composer one can type in, empty cache and cached.
-    pub open_cold_ms: f64,
-    pub open_warm_ms: f64,
-    /// Tasks over 50 ms from navigation to the opened widget, empty cache:
-    /// how many, and the longest.
+    /// The first visit's times, empty cache.
+    pub first: Opened,
+    /// Tasks over 50 ms from navigation to the opened widget on the first
+    /// visit: how many, and the longest.
     pub load_tasks: (u64, f64),
+    /// Medians over the visits, empty cache and cached.
+    pub cold: Opened,
+    pub warm: Opened,
     pub reply: Reply,
 }
 
@@ -57,13 +56,42 @@ pub struct Reply {
     pub longest_frame_gap_ms: f64,
 }
 
-pub fn visit(driver: &Driver, widget: &Widget, url: &str, profile: PathBuf) -> Result<Visit> {
-    let session = driver.session(profile)?;
-    session.network_events()?;
+/// [`VISITS`] visits, each in a fresh browser with its profile under
+/// `profiles`.
+pub fn visit(driver: &Driver, widget: &Widget, url: &str, profiles: &Path) -> Result<Visit> {
+    let mut cold = Vec::new();
+    let mut warm = Vec::new();
+    let mut counted = None;
+    let mut reply = None;
+    for n in 1..=VISITS {
+        let session = driver.session(profiles.join(n.to_string()))?;
+        session.network_events()?;
+        session.navigate(url)?;
+        cold.push(open(&session).context("opening the widget, empty cache")?);
+        let events = settle(&session)?;
+        if counted.is_none() {
+            counted = Some(count(&session, &events, url)?);
+        }
+        session.navigate(url)?;
+        warm.push(open(&session).context("opening the widget, cached")?);
+        settle(&session)?;
+        if n == VISITS {
+            reply = Some(ask(&session, widget).context("the reply")?);
+        }
+    }
+    let (loaded, load_tasks) = counted.expect("at least one visit");
+    Ok(Visit {
+        loaded,
+        first: cold[0],
+        load_tasks,
+        cold: Opened::median(&cold),
+        warm: Opened::median(&warm),
+        reply: reply.expect("at least one visit"),
+    })
+}
 
-    session.navigate(url)?;
-    let cold = open(&session).context("opening the widget, empty cache")?;
-    let events = settle(&session)?;
+/// What the page loaded, and its tasks over 50 ms so far.
+fn count(session: &Session, events: &[Value], url: &str) -> Result<(Vec<Loaded>, (u64, f64))> {
     let tasks = session.execute("return __bench.longTasks();")?;
     let tasks: Vec<f64> = tasks
         .as_array()
@@ -82,12 +110,12 @@ pub fn visit(driver: &Driver, widget: &Widget, url: &str, profile: PathBuf) -> R
         .flatten()
         .filter_map(|r| Some((r["url"].as_str()?.to_owned(), r["start"].as_f64()?)))
         .collect();
-    let loaded = traffic::load(&session, &events, url, &started)?;
+    Ok((traffic::load(session, events, url, &started)?, load_tasks))
+}
 
-    session.navigate(url)?;
-    let warm = open(&session).context("opening the widget, cached")?;
-    settle(&session)?;
-
+/// Types the widget's question into its composer, sends it with Enter,
+/// and watches the reply.
+fn ask(session: &Session, widget: &Widget) -> Result<Reply> {
     let ending = if widget.long_reply {
         Value::from(reply::ending()).to_string()
     } else {
@@ -98,11 +126,9 @@ pub fn visit(driver: &Driver, widget: &Widget, url: &str, profile: PathBuf) -> R
     ))?;
     let composer = session.element("return __bench.widget.composer();")?;
     session.type_text(&composer, &format!("{}{ENTER}", widget.question))?;
-    let r = session
-        .execute_async("__bench.reply.then(done);")
-        .context("the reply")?;
+    let r = session.execute_async("__bench.reply.then(done);")?;
     let sent = number(&r, "sent")?;
-    let reply = Reply {
+    Ok(Reply {
         complete: r["complete"] == true,
         words: r["words"].as_u64().unwrap_or(0),
         first_ms: r["first"].as_f64().map_or(f64::NAN, |t| t - sent),
@@ -111,25 +137,45 @@ pub fn visit(driver: &Driver, widget: &Widget, url: &str, profile: PathBuf) -> R
         long_tasks: r["longTasks"].as_u64().unwrap_or(0),
         longest_task_ms: number(&r, "longestTask")?,
         longest_frame_gap_ms: number(&r, "longestFrameGap")?,
-    };
-    Ok(Visit {
-        loaded,
-        launcher_ms: cold.launcher,
-        launcher_warm_ms: warm.launcher,
-        open_cold_ms: cold.composer - cold.click,
-        open_warm_ms: warm.composer - warm.click,
-        click_ms: cold.click,
-        load_tasks,
-        reply,
     })
 }
 
 /// When, after navigation start, the launcher painted, the click came and
 /// a usable composer painted (ms).
-struct Opened {
-    launcher: f64,
-    click: f64,
-    composer: f64,
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Opened {
+    pub launcher: f64,
+    pub click: f64,
+    pub composer: f64,
+}
+
+impl Opened {
+    /// The click to a usable composer.
+    pub fn open_ms(&self) -> f64 {
+        self.composer - self.click
+    }
+
+    /// The median of each time: the launcher's paint, the click's delay
+    /// after it, and the composer's after the click.
+    fn median(all: &[Opened]) -> Opened {
+        let launcher = median(all.iter().map(|o| o.launcher));
+        let click = launcher + median(all.iter().map(|o| o.click - o.launcher));
+        Opened {
+            launcher,
+            click,
+            composer: click + median(all.iter().map(Opened::open_ms)),
+        }
+    }
+}
+
+fn median(values: impl Iterator<Item = f64>) -> f64 {
+    let mut values: Vec<f64> = values.collect();
+    values.sort_by(f64::total_cmp);
+    match values.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => values[n / 2],
+        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
 }
 
 /// Waits for the launcher to paint, clicks it at once, and waits for a
@@ -178,4 +224,27 @@ fn number(value: &Value, key: &str) -> Result<f64> {
     value[key]
         .as_f64()
         .ok_or_else(|| anyhow!("the page gave no `{key}` in {value}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medians_are_taken_time_by_time() {
+        let at = |launcher, click, composer| Opened {
+            launcher,
+            click,
+            composer,
+        };
+        let all = [
+            at(100.0, 120.0, 150.0),
+            at(80.0, 130.0, 140.0),
+            at(90.0, 100.0, 200.0),
+        ];
+        // Launchers 80/90/100, click delays 50/10/20, opening 10/100/30.
+        assert_eq!(Opened::median(&all), at(90.0, 110.0, 140.0));
+        assert_eq!(median([4.0, 1.0, 3.0, 2.0].into_iter()), 2.5);
+        assert!(median(std::iter::empty()).is_nan());
+    }
 }
