@@ -1,8 +1,8 @@
 //! chromedriver over its plain-HTTP WebDriver API, driving headless
-//! Chromium: sessions with a fresh profile, scripts run in the page,
-//! trusted clicks and keystrokes, and Chromium's network events (the
-//! DevTools `Network.*` events through chromedriver's performance log,
-//! response bodies through its DevTools command endpoint).
+//! Chromium: sessions with a fresh profile, scripts run in the page, typing
+//! into an element, and, through chromedriver's DevTools endpoints, mouse
+//! clicks as the system sends them, Chromium's network events (its
+//! performance log) and response bodies.
 
 use std::fs;
 use std::net::TcpListener;
