@@ -5,6 +5,7 @@
 //! To measure something new, add a module with a `measure() -> Result<Measured>`
 //! and list it in `MEASUREMENTS`.
 
+mod browser;
 mod bundle;
 mod server;
 
@@ -33,6 +34,10 @@ const MEASUREMENTS: &[Measurement] = &[
     Measurement {
         name: "server",
         measure: server::measure,
+    },
+    Measurement {
+        name: "widget in a browser, beside two peers",
+        measure: browser::measure,
     },
 ];
 

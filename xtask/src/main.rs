@@ -45,7 +45,8 @@ Commands:
                         CAUSETTE_TEST_POSTGRES value and stops on Enter
   size                  raw and gzip sizes of embed.js and the widget bundle,
                         checked against the budgets
-  bench                 release build, size figures, server benchmark
+  bench                 release build, size figures, server benchmark, and the
+                        widget in headless Chromium beside two peer widgets
   fuzz [--seconds N]    fuzz the token decoder (needs cargo-fuzz and nightly)
   zip-wordpress         package wordpress/causette/ as target/causette-wordpress.zip
   help                  this text
