@@ -107,6 +107,16 @@ pub enum SiteCommand {
         #[arg(long, env = "CAUSETTE_SECRETS", value_name = "FILE")]
         secrets: Option<PathBuf>,
     },
+    /// Print the site's secret, for the site owner's backend: it signs
+    /// the visitor identities the site vouches for (`Causette.identify`)
+    /// and the site's calls to this server. Keep it out of any page.
+    Secret {
+        /// The site key.
+        key: String,
+        /// Replace it first (the old one stops working at once).
+        #[arg(long)]
+        rotate: bool,
+    },
     /// Remove a site with its conversations.
     Remove {
         /// The site key.
@@ -433,6 +443,17 @@ pub async fn site(db: &DbArgs, cmd: SiteCommand) -> anyhow::Result<()> {
             question,
             secrets,
         } => return ask(&store, db, &key, &question, secrets.as_deref()).await,
+        SiteCommand::Secret { key, rotate } => {
+            let secret = if rotate {
+                store.rotate_site_secret(&key).await?
+            } else {
+                store.site_secret(&key).await?
+            };
+            match secret {
+                Some(s) => println!("{s}"),
+                None => bail!("no site has the key {key:?}"),
+            }
+        }
         SiteCommand::Remove { key } => {
             if !store.remove_site(&key).await? {
                 bail!("no site has the key {key:?}");

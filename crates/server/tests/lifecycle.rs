@@ -170,3 +170,21 @@ async fn too_many_session_requests_get_429_with_retry_after() {
         (429, Value::from("rate_limited"))
     );
 }
+
+#[tokio::test]
+async fn a_site_secret_is_made_once_kept_and_rotated() {
+    let (_s, db) = Server::start().await;
+    let first = db.admin(&["site", "secret", "demo"]).await;
+    let first = first.trim();
+    assert_eq!(first.len(), 64, "{first}");
+    assert!(first.chars().all(|c| c.is_ascii_hexdigit()), "{first}");
+    assert_eq!(db.admin(&["site", "secret", "demo"]).await.trim(), first);
+    let rotated = db.admin(&["site", "secret", "demo", "--rotate"]).await;
+    assert_ne!(rotated.trim(), first);
+    assert_eq!(
+        db.admin(&["site", "secret", "demo"]).await.trim(),
+        rotated.trim()
+    );
+    let err = db.admin_fails(&["site", "secret", "nope"]).await;
+    assert!(err.contains("no site has the key"), "{err}");
+}

@@ -307,3 +307,52 @@ impl Store {
         }
     }
 }
+
+impl Store {
+    /// The site's secret (64 hex digits), made on first use; `None` for an
+    /// unknown site. It is shared with the site owner's backend only.
+    pub async fn site_secret(&self, key: &str) -> anyhow::Result<Option<String>> {
+        let current: Option<(String,)> = sqlx::query_as("SELECT secret FROM sites WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?;
+        match current {
+            None => Ok(None),
+            Some((s,)) if !s.is_empty() => Ok(Some(s)),
+            // Two callers may race to make it: the first write wins and
+            // both read it back.
+            Some(_) => {
+                sqlx::query("UPDATE sites SET secret = $1 WHERE key = $2 AND secret = ''")
+                    .bind(new_secret())
+                    .bind(key)
+                    .execute(&self.pool)
+                    .await?;
+                let (s,): (String,) = sqlx::query_as("SELECT secret FROM sites WHERE key = $1")
+                    .bind(key)
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(Some(s))
+            }
+        }
+    }
+
+    /// Replaces the site's secret; the new one, or `None` for an unknown site.
+    pub async fn rotate_site_secret(&self, key: &str) -> anyhow::Result<Option<String>> {
+        let secret = new_secret();
+        let changed = sqlx::query("UPDATE sites SET secret = $1 WHERE key = $2")
+            .bind(&secret)
+            .bind(key)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok((changed == 1).then_some(secret))
+    }
+}
+
+/// 256 random bits in hex.
+fn new_secret() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
