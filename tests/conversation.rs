@@ -123,7 +123,7 @@ async fn streamed_only_prefixes_of(b: &Browser, stored: &str) {
             .collect(),
         _ => vec![],
     };
-    assert!(seen.len() > 5, "the reply was seen streaming: {seen:?}");
+    assert!(seen.len() >= 2, "the reply was seen streaming: {seen:?}");
     for t in &seen {
         assert!(
             stored.starts_with(t.as_str()),
