@@ -50,7 +50,9 @@ fn available() -> bool {
     match missing() {
         None => true,
         Some(packages) if std::env::var_os("CAUSETTE_REQUIRE_WORDPRESS").is_some() => {
-            panic!("WordPress tests required but {packages} not installed (run `cargo xtask setup`)")
+            panic!(
+                "WordPress tests required but {packages} not installed (run `cargo xtask setup`)"
+            )
         }
         Some(packages) => {
             eprintln!("skipped: {packages} not installed; `cargo xtask setup` installs them");
@@ -100,8 +102,14 @@ impl WordPress {
             .arg("--no-defaults")
             .arg(format!("--datadir={}", data.display()))
             .arg(format!("--socket={}", socket.display()))
-            .arg(format!("--pid-file={}", dir.path().join("db.pid").display()))
-            .arg(format!("--log-error={}", dir.path().join("db.err").display()))
+            .arg(format!(
+                "--pid-file={}",
+                dir.path().join("db.pid").display()
+            ))
+            .arg(format!(
+                "--log-error={}",
+                dir.path().join("db.err").display()
+            ))
             .args(["--skip-networking", "--user=root"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -325,7 +333,10 @@ async fn loader(browser: &Browser) -> Value {
 /// returns the error notices shown after saving.
 async fn save_settings(browser: &Browser, wp: &WordPress, values: &[(&str, &str)]) -> Vec<String> {
     browser
-        .goto(&format!("{}/wp-admin/options-general.php?page=causette", wp.url))
+        .goto(&format!(
+            "{}/wp-admin/options-general.php?page=causette",
+            wp.url
+        ))
         .await;
     browser
         .client
@@ -353,7 +364,9 @@ async fn save_settings(browser: &Browser, wp: &WordPress, values: &[(&str, &str)
         .client
         .wait()
         .at_most(PATIENCE)
-        .for_element(Locator::Css("#setting-error-settings_updated, .notice-error, .error"))
+        .for_element(Locator::Css(
+            "#setting-error-settings_updated, .notice-error, .error",
+        ))
         .await
         .expect("a notice after saving");
     match browser
@@ -376,7 +389,9 @@ async fn plugin_settings_output_identity_and_connection_check() {
     let server = Server::start(&[]).await;
     let wp = WordPress::start().await;
     let secret = connect(&server, &wp).await;
-    let shortcode = wp.post("page", "Ask us", "<p>Questions?</p>[causette]").await;
+    let shortcode = wp
+        .post("page", "Ask us", "<p>Questions?</p>[causette]")
+        .await;
     let block = wp
         .post("page", "Chat block", "<!-- wp:causette/chat /-->")
         .await;
@@ -389,7 +404,10 @@ async fn plugin_settings_output_identity_and_connection_check() {
         &browser,
         &wp,
         &[
-            ("causette_greeting", "Hello <script>alert(1)</script><b>there</b>"),
+            (
+                "causette_greeting",
+                "Hello <script>alert(1)</script><b>there</b>",
+            ),
             ("causette_color", "red; background:url(x)"),
             ("causette_server", "not a url"),
         ],
@@ -420,11 +438,20 @@ async fn plugin_settings_output_identity_and_connection_check() {
     // "Check connection" from the admin, for a site that does not allow
     // this origin: said in plain words.
     server
-        .admin(&["site", "add", "elsewhere", "--origin", "https://elsewhere.example"])
+        .admin(&[
+            "site",
+            "add",
+            "elsewhere",
+            "--origin",
+            "https://elsewhere.example",
+        ])
         .await;
     wp.set_option("causette_site_key", "elsewhere").await;
     browser
-        .goto(&format!("{}/wp-admin/options-general.php?page=causette", wp.url))
+        .goto(&format!(
+            "{}/wp-admin/options-general.php?page=causette",
+            wp.url
+        ))
         .await;
     browser
         .client
@@ -553,7 +580,8 @@ async fn knowledge_base_from_the_sites_posts() {
             "<p>We repair tandem bicycles on Thursdays.</p>",
         )
         .await;
-    wp.post("page", "About", "<p>A small family bakery.</p>").await;
+    wp.post("page", "About", "<p>A small family bakery.</p>")
+        .await;
     let kept_link = wp.permalink(kept).await;
     let gone_link = wp.permalink(gone).await;
 

@@ -385,7 +385,9 @@ mod tests {
             .unwrap()
             .contains(&WORDPRESS_TEST.to_owned()));
         let php = php_files().unwrap();
-        assert!(php.iter().any(|p| p.ends_with("wordpress/causette/causette.php")));
+        assert!(php
+            .iter()
+            .any(|p| p.ends_with("wordpress/causette/causette.php")));
     }
 
     #[test]

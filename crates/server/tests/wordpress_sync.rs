@@ -34,9 +34,19 @@ async fn fake_wordpress() -> String {
             assert_eq!(q.get("per_page").map(String::as_str), Some("100"));
             let page = q.get("page").cloned().unwrap_or_else(|| "1".into());
             let body = if page == "1" {
-                json!([post(1, &b, "Opening hours", "The shop opens at nine on weekdays.")])
+                json!([post(
+                    1,
+                    &b,
+                    "Opening hours",
+                    "The shop opens at nine on weekdays."
+                )])
             } else {
-                json!([post(2, &b, "Returns", "Parcels may be returned within thirty days.")])
+                json!([post(
+                    2,
+                    &b,
+                    "Returns",
+                    "Parcels may be returned within thirty days."
+                )])
             };
             let mut h = HeaderMap::new();
             h.insert("x-wp-totalpages", HeaderValue::from_static("2"));
@@ -62,13 +72,7 @@ async fn fake_wordpress() -> String {
     base
 }
 
-async fn sync(
-    s: &Server,
-    key: &str,
-    url: &str,
-    auth: Option<String>,
-    time: i64,
-) -> (u16, Value) {
+async fn sync(s: &Server, key: &str, url: &str, auth: Option<String>, time: i64) -> (u16, Value) {
     let mut req = reqwest::Client::new()
         .post(format!("{}/v1/sites/{key}/kb/wordpress", s.url))
         .header("x-causette-time", time.to_string())
@@ -86,10 +90,19 @@ async fn a_signed_request_imports_every_page_of_posts() {
     let (s, db) = Server::start().await;
     db.admin(&["site", "add", "shop", "--origin", "https://shop.example"])
         .await;
-    let secret = db.admin(&["site", "secret", "shop"]).await.trim().to_owned();
+    let secret = db
+        .admin(&["site", "secret", "shop"])
+        .await
+        .trim()
+        .to_owned();
     let wp = fake_wordpress().await;
     let now = causette_server::now_unix();
-    let auth = |t: i64, url: &str| Some(format!("Causette-Site {}", signature(&secret, "shop", t, url)));
+    let auth = |t: i64, url: &str| {
+        Some(format!(
+            "Causette-Site {}",
+            signature(&secret, "shop", t, url)
+        ))
+    };
 
     let (status, body) = sync(&s, "shop", &wp, auth(now, &wp), now).await;
     assert_eq!(status, 200, "{body}");
@@ -120,7 +133,10 @@ async fn a_signed_request_imports_every_page_of_posts() {
     );
     let (status, body) = sync(&s, "shop", &wp, None, now).await;
     assert_eq!(status, 401);
-    assert!(body["detail"].as_str().unwrap().contains("Causette-Site"), "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains("Causette-Site"),
+        "{body}"
+    );
     let (status, body) = sync(&s, "nope", &wp, auth(now, &wp), now).await;
     assert_eq!(status, 404);
     assert_eq!(body["reason"], "unknown_site");

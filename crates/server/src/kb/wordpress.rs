@@ -114,10 +114,7 @@ struct RestError {
 }
 
 /// Fetches one page; `Ok(None)` when this route does not reach a REST API.
-async fn get_page(
-    client: &reqwest::Client,
-    url: &str,
-) -> anyhow::Result<Option<(Vec<Post>, u32)>> {
+async fn get_page(client: &reqwest::Client, url: &str) -> anyhow::Result<Option<(Vec<Post>, u32)>> {
     let res = client
         .get(url)
         .header("Accept", "application/json")
@@ -484,7 +481,14 @@ mod tests {
             Err(SignatureError::Skewed(-301))
         );
         assert_eq!(
-            verify(SECRET, "shop", "https://other.example", Some(&auth), Some(&t), now),
+            verify(
+                SECRET,
+                "shop",
+                "https://other.example",
+                Some(&auth),
+                Some(&t),
+                now
+            ),
             Err(SignatureError::Mismatch)
         );
         assert_eq!(
