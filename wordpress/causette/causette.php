@@ -25,6 +25,7 @@ define( 'CAUSETTE_DIR', plugin_dir_path( __FILE__ ) );
 
 require_once CAUSETTE_DIR . 'includes/settings.php';
 require_once CAUSETTE_DIR . 'includes/front.php';
+require_once CAUSETTE_DIR . 'includes/sync.php';
 if ( is_admin() ) {
 	require_once CAUSETTE_DIR . 'includes/admin.php';
 }
