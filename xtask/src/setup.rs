@@ -189,8 +189,9 @@ fn write_executable(path: &Path, text: &str) -> Result<()> {
         .with_context(|| format!("making {} executable", path.display()))
 }
 
-/// Debian packages: the browser for every user-facing test, and PostgreSQL
-/// for the server's database tests. An optional package that cannot be
+/// Debian packages: the browser for every user-facing test, PostgreSQL
+/// for the server's database tests, WordPress, PHP and MariaDB for the
+/// plugin's tests. An optional package that cannot be
 /// installed is a warning: the test step that needs it is skipped.
 struct Package {
     name: &'static str,
@@ -216,6 +217,37 @@ const PACKAGES: &[Package] = &[
         name: "postgresql",
         present: || crate::postgres::server_bin_dir().is_some(),
         what: "initdb and pg_ctl under /usr/lib/postgresql/<version>/bin",
+        required: false,
+    },
+    // The WordPress step runs the plugin in a real WordPress on a private
+    // MariaDB instance; it fails when these are missing.
+    Package {
+        name: "wordpress",
+        present: || Path::new("/usr/share/wordpress/wp-settings.php").exists(),
+        what: "/usr/share/wordpress",
+        required: false,
+    },
+    Package {
+        name: "php-cli",
+        present: || Path::new("/usr/bin/php").exists(),
+        what: "/usr/bin/php",
+        required: false,
+    },
+    Package {
+        name: "php-mysql",
+        present: || {
+            Cmd::new("php")
+                .arg("-m")
+                .probe()
+                .is_some_and(|m| m.lines().any(|l| l.trim() == "mysqli"))
+        },
+        what: "the mysqli extension of PHP",
+        required: false,
+    },
+    Package {
+        name: "mariadb-server",
+        present: || Path::new("/usr/sbin/mariadbd").exists(),
+        what: "/usr/sbin/mariadbd",
         required: false,
     },
 ];

@@ -27,6 +27,7 @@ const STEPS: &[Step] = &[
     ("PostgreSQL tests", postgres_tests),
     ("wasm tests (headless Chromium)", wasm_tests),
     ("end-to-end tests", end_to_end_tests),
+    ("WordPress", wordpress_tests),
 ];
 
 enum Outcome {
@@ -249,17 +250,87 @@ fn end_to_end_tests() -> Result<()> {
             causette.display()
         ));
     }
+    // The WordPress tests have their own step.
+    let mut targets = Vec::new();
+    for name in end_to_end_targets()? {
+        if name != WORDPRESS_TEST {
+            targets.push("--test".to_owned());
+            targets.push(name);
+        }
+    }
+    Cmd::new("cargo")
+        .args(["test", "-p", "causette-widget"])
+        .args(&targets)
+        .args(["--", "--test-threads=2"])
+        .env("CAUSETTE_BIN", &causette)
+        .env("CHROMEDRIVER", CHROMEDRIVER)
+        .env("CHROMIUM", CHROMIUM)
+        .run()
+}
+
+const WORDPRESS_TEST: &str = "wordpress";
+
+/// The end-to-end test targets: the files directly under `tests/`.
+fn end_to_end_targets() -> Result<Vec<String>> {
+    let dir = project::root().join("tests");
+    let mut names = Vec::new();
+    for entry in fs::read_dir(&dir).with_context(|| format!("listing {}", dir.display()))? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "rs") {
+            if let Some(stem) = path.file_stem() {
+                names.push(stem.to_string_lossy().into_owned());
+            }
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// Every PHP file of the plugin and of its test harness.
+fn php_files() -> Result<Vec<PathBuf>> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+        for entry in fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))? {
+            let path = entry?.path();
+            if path.is_dir() {
+                walk(&path, out)?;
+            } else if path.extension().is_some_and(|e| e == "php") {
+                out.push(path);
+            }
+        }
+        Ok(())
+    }
+    let mut files = Vec::new();
+    walk(&project::root().join("wordpress"), &mut files)?;
+    walk(&project::root().join("tests/wordpress"), &mut files)?;
+    files.sort();
+    Ok(files)
+}
+
+/// `php -l` on every PHP file, then the plugin in a real WordPress
+/// (tests/wordpress.rs), which must run here, not be skipped.
+fn wordpress_tests() -> Result<()> {
+    let files = php_files()?;
+    for file in &files {
+        Cmd::new("php")
+            .arg("-l")
+            .arg(file)
+            .read()
+            .with_context(|| format!("`php -l {}` (is php-cli installed?)", file.display()))?;
+    }
+    println!("✓ php -l: {} files", files.len());
+    let causette = project::causette_bin(false);
     Cmd::new("cargo")
         .args([
             "test",
             "-p",
             "causette-widget",
             "--test",
-            "*",
+            WORDPRESS_TEST,
             "--",
             "--test-threads=2",
         ])
         .env("CAUSETTE_BIN", &causette)
+        .env("CAUSETTE_REQUIRE_WORDPRESS", "1")
         .env("CHROMEDRIVER", CHROMEDRIVER)
         .env("CHROMIUM", CHROMIUM)
         .run()
@@ -305,6 +376,18 @@ mod tests {
         let table = summary(&outcomes);
         assert!(table.contains("skipped"), "{table}");
         assert!(!table.contains("FAILED"), "{table}");
+    }
+
+    #[test]
+    fn wordpress_has_its_own_step_and_php_files() {
+        assert!(STEPS.iter().any(|(name, _)| *name == "WordPress"));
+        assert!(end_to_end_targets()
+            .unwrap()
+            .contains(&WORDPRESS_TEST.to_owned()));
+        let php = php_files().unwrap();
+        assert!(php
+            .iter()
+            .any(|p| p.ends_with("wordpress/causette/causette.php")));
     }
 
     #[test]

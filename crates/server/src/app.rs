@@ -202,6 +202,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::conversations::router())
         .merge(routes::diagnose::router())
         .merge(routes::jwks::router())
+        .merge(routes::sites::router())
         .merge(crate::provider::router())
         .layer(middleware::from_fn_with_state(state.clone(), cors))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

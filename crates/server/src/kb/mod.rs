@@ -6,6 +6,7 @@
 mod compose;
 mod index;
 mod ingest;
+pub mod wordpress;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -232,6 +233,16 @@ pub enum KbCommand {
         /// As shown by `causette kb list`, or a path.
         source: String,
     },
+    /// Index a WordPress site's published posts and pages, read through its
+    /// REST API; running it again re-indexes changed posts and removes
+    /// deleted ones.
+    ImportWordpress {
+        /// The site key.
+        #[arg(long)]
+        site: String,
+        /// The WordPress site's URL (e.g. https://blog.example.com).
+        url: String,
+    },
     /// Answer a question from the site's knowledge base, as a visitor
     /// would be answered.
     Ask {
@@ -250,7 +261,8 @@ pub async fn run(db: &crate::admin::DbArgs, cmd: KbCommand) -> anyhow::Result<()
         KbCommand::Add { site, .. }
         | KbCommand::List { site }
         | KbCommand::Remove { site, .. }
-        | KbCommand::Ask { site, .. } => site.clone(),
+        | KbCommand::Ask { site, .. }
+        | KbCommand::ImportWordpress { site, .. } => site.clone(),
     };
     if site != DEMO_SITE {
         store
@@ -259,6 +271,17 @@ pub async fn run(db: &crate::admin::DbArgs, cmd: KbCommand) -> anyhow::Result<()
             .with_context(|| format!("no site has the key {site:?}"))?;
     }
     let library = Arc::new(Library::new(db.data.join("kb")));
+    if let KbCommand::ImportWordpress { url, .. } = &cmd {
+        let client = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(60))
+            .build()?;
+        let r = wordpress::import(&library, &site, url, &client).await?;
+        println!(
+            "{} added, {} updated, {} unchanged, {} removed in site {site}",
+            r.added, r.updated, r.unchanged, r.removed
+        );
+        return Ok(());
+    }
     tokio::task::spawn_blocking(move || run_blocking(&library, &site, cmd)).await?
 }
 
@@ -335,6 +358,7 @@ fn run_blocking(library: &Library, site: &str, cmd: KbCommand) -> anyhow::Result
         KbCommand::Ask { question, .. } => {
             println!("{}", library.answer(site, &question)?);
         }
+        KbCommand::ImportWordpress { .. } => unreachable!("imported before"),
     }
     Ok(())
 }

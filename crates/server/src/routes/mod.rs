@@ -5,3 +5,4 @@ pub mod conversations;
 pub mod diagnose;
 pub mod jwks;
 pub mod sessions;
+pub mod sites;
