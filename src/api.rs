@@ -278,7 +278,9 @@ impl Api {
     /// `{id, name, email, hash}`. A refusal is an [`ApiError`].
     pub async fn identify(&self, token: &str, body: String) -> Result<(), ApiError> {
         let url = self.url("/v1/sessions/current/identity");
-        self.call(&url, Some(token), &[], Some(body)).await.map(drop)
+        self.call(&url, Some(token), &[], Some(body))
+            .await
+            .map(drop)
     }
 
     /// Sends a visitor message; `client_id` is its idempotency key.

@@ -92,6 +92,17 @@ pub fn parse_color(s: &str) -> Option<(u8, u8, u8)> {
     }
 }
 
+// The browser's own pow: Rust's brings libm's (~1 KB gzip of bundle).
+#[cfg(target_arch = "wasm32")]
+fn pow(x: f64, y: f64) -> f64 {
+    js_sys::Math::pow(x, y)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn pow(x: f64, y: f64) -> f64 {
+    x.powf(y)
+}
+
 /// WCAG 2 relative luminance of an sRGB colour, 0 (black) to 1 (white).
 pub fn luminance((r, g, b): (u8, u8, u8)) -> f64 {
     let lin = |c: u8| {
@@ -99,7 +110,7 @@ pub fn luminance((r, g, b): (u8, u8, u8)) -> f64 {
         if c <= 0.03928 {
             c / 12.92
         } else {
-            ((c + 0.055) / 1.055).powf(2.4)
+            pow((c + 0.055) / 1.055, 2.4)
         }
     };
     0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
@@ -131,9 +142,11 @@ pub fn resolve(layers: &[&Object], scopes: &str, warn: &mut dyn FnMut(&str)) -> 
         None
     };
     let any = |_: &str| true;
-    let px = |v: &str| v.parse::<u16>().is_ok();
+    // One integer parser for all (each type's costs bundle size).
+    let int = |v: &str| v.parse::<i64>().ok();
+    let px = |v: &str| int(v).is_some_and(|n| (0..=9999).contains(&n));
     let one_of = |set: &'static [&'static str]| move |v: &str| set.contains(&v);
-    let number = |v: Option<String>| v.and_then(|v| v.parse().ok());
+    let number = |v: Option<String>| v.and_then(|v| int(&v));
     let flag = |v: &str| v == "true" || v == "false";
     let scope = |s: &str| scopes.split_whitespace().any(|x| x == s);
     Look {
@@ -156,10 +169,13 @@ pub fn resolve(layers: &[&Object], scopes: &str, warn: &mut dyn FnMut(&str)) -> 
             .unwrap_or_else(|| "light".to_owned()),
         radius: number(pick("radius", &px)),
         open: pick("open", &flag).as_deref() == Some("true"),
-        z_index: number(pick("zIndex", &|v| v.parse::<i32>().is_ok())),
+        z_index: number(pick("zIndex", &|v| {
+            int(v).is_some_and(|n| n.unsigned_abs() <= i32::MAX as u64)
+        })),
         inline: pick("target", &any).is_some_and(|t| !t.is_empty()),
         custom_css: pick("customCss", &any).filter(|_| scope("custom_css")),
-        hide_branding: pick("hideBranding", &flag).as_deref() == Some("true") && scope("white_label"),
+        hide_branding: pick("hideBranding", &flag).as_deref() == Some("true")
+            && scope("white_label"),
     }
 }
 
@@ -253,12 +269,19 @@ mod tests {
         let mut warned = Vec::new();
         let look = resolve(&[&attrs, &init], "", &mut |k| warned.push(k.to_owned()));
         assert_eq!(warned, ["color", "position", "offsetX", "open", "zIndex"]);
-        assert_eq!(look.color.as_deref(), Some("#0a7"), "the next layer applies");
+        assert_eq!(
+            look.color.as_deref(),
+            Some("#0a7"),
+            "the next layer applies"
+        );
         assert!(!look.left);
         assert_eq!((look.offset_x, look.offset_y), (None, Some(12)));
         assert!(!look.open);
         assert_eq!(look.launcher_icon, "chat");
-        assert_eq!((look.locale.as_str(), look.scheme.as_str()), ("auto", "light"));
+        assert_eq!(
+            (look.locale.as_str(), look.scheme.as_str()),
+            ("auto", "light")
+        );
     }
 
     #[test]
@@ -286,7 +309,8 @@ mod tests {
 
     #[test]
     fn the_theme_becomes_custom_properties() {
-        let init = obj(r##"{"color":"#fff","radius":"8","offsetX":"30","offsetY":"40","zIndex":"77"}"##);
+        let init =
+            obj(r##"{"color":"#fff","radius":"8","offsetX":"30","offsetY":"40","zIndex":"77"}"##);
         let css = theme_css(&resolve(&[&init], "", &mut |_| {}));
         for part in [
             "--causette-color:#fff;",

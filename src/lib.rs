@@ -81,18 +81,12 @@ pub fn mount(
     }
     let control = components::Control::default();
     let (c, r, el) = (control.clone(), root.clone(), container.clone());
-    let handle = leptos::mount::mount_to(container, move || {
+    leptos::mount::mount_to(container, move || {
         leptos::view! { <components::Widget config=config root=r el=el emit=emit control=c /> }
-    });
-    // `destroy` drops the view (its effects and timers) with the handle.
-    let handle = std::cell::RefCell::new(Some(handle));
-    let run = move |name: String, arg: JsValue| {
-        if name == "destroy" {
-            control.run("destroy", JsValue::UNDEFINED);
-            drop(handle.borrow_mut().take());
-        } else {
-            control.run(&name, arg);
-        }
-    };
+    })
+    .forget();
+    // `destroy` stops the session (stream, timers, listeners); the loader
+    // then removes the host element.
+    let run = move |name: String, arg: JsValue| control.run(&name, arg);
     Ok(Closure::<dyn Fn(String, JsValue)>::new(run).into_js_value())
 }

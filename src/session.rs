@@ -151,7 +151,9 @@ impl ChatSession {
             (
                 i.api.clone(),
                 i.identity.clone(),
-                i.tokens.as_ref().map(|t| (t.access.clone(), t.session_id.clone())),
+                i.tokens
+                    .as_ref()
+                    .map(|t| (t.access.clone(), t.session_id.clone())),
                 i.identified.clone(),
             )
         }) else {
@@ -183,10 +185,14 @@ impl ChatSession {
             if let Some(w) = web_sys::window() {
                 for c in i.listeners.drain(..) {
                     for name in ["online", "offline", "pageshow"] {
-                        let _ = w.remove_event_listener_with_callback(name, c.as_ref().unchecked_ref());
+                        let _ =
+                            w.remove_event_listener_with_callback(name, c.as_ref().unchecked_ref());
                     }
                     if let Some(d) = w.document() {
-                        let _ = d.remove_event_listener_with_callback("visibilitychange", c.as_ref().unchecked_ref());
+                        let _ = d.remove_event_listener_with_callback(
+                            "visibilitychange",
+                            c.as_ref().unchecked_ref(),
+                        );
                     }
                 }
             }

@@ -9,11 +9,6 @@ use crate::session::ChatSession;
 pub fn Composer() -> impl IntoView {
     let session = expect_context::<ChatSession>();
     let locale = expect_context::<Locale>();
-    let look = expect_context::<super::LookMemo>();
-    let placeholder = move || {
-        look.with(|l| l.placeholder.clone())
-            .unwrap_or_else(|| t(locale, Text::Placeholder).to_owned())
-    };
     let text = RwSignal::new(String::new());
     let send = move || {
         let value = text.get_untracked();
@@ -32,8 +27,8 @@ pub fn Composer() -> impl IntoView {
                 rows="1"
                 // The server's limit, in characters; UTF-16 units are never fewer.
                 maxlength="4000"
-                aria-label=placeholder
-                placeholder=placeholder
+                aria-label=t(locale, Text::Placeholder)
+                placeholder=t(locale, Text::Placeholder)
                 prop:value=move || text.get()
                 on:input=move |ev| text.set(event_target_value(&ev))
                 on:keydown=move |ev: KeyboardEvent| {

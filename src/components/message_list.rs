@@ -10,7 +10,6 @@ use crate::session::ChatSession;
 pub fn MessageList() -> impl IntoView {
     let session = expect_context::<ChatSession>();
     let locale = expect_context::<Locale>();
-    let look = expect_context::<super::LookMemo>();
     let list = NodeRef::<leptos::html::Ol>::new();
     // Keep the newest message in view as replies stream in.
     Effect::new(move |_| {
@@ -21,10 +20,7 @@ pub fn MessageList() -> impl IntoView {
     });
     view! {
         <ol class="messages" node_ref=list aria-label=t(locale, Text::Messages)>
-            <li class="message assistant greeting">{move || {
-                look.with(|l| l.greeting.clone())
-                    .unwrap_or_else(|| t(locale, Text::Greeting).to_owned())
-            }}</li>
+            <li class="message assistant greeting">{t(locale, Text::Greeting)}</li>
             // A plain list, not a keyed <For>: a streaming reply changes its
             // row on every piece anyway, and the keyed diff costs ~5 KB.
             {move || {
