@@ -15,7 +15,8 @@ const OPTIONS_CSS: &str = concat!(
     "[data-position=left] .launcher,[data-position=left] .panel{left:var(--causette-x,20px);right:auto}",
     ".launcher:has(.launcher-label){width:auto;gap:8px;padding:0 20px;border-radius:28px}",
     ".avatar{width:36px;height:36px;border-radius:50%;object-fit:cover}",
-    "[data-mode=inline] .launcher{display:none!important}",
+    // Inline, the panel is the widget: nothing closes it.
+    "[data-mode=inline] .launcher,[data-mode=inline] .close{display:none!important}",
     "[data-mode=inline] .panel{position:relative;inset:auto;width:100%;max-width:none;height:100%;min-height:420px;box-shadow:none;z-index:auto}",
     "[data-scheme=dark]{--causette-bg:#111827;--causette-fg:#f3f4f6;--causette-muted:#9ca3af;--causette-bubble:#1f2937}",
     "@media(prefers-color-scheme:dark){[data-scheme=auto]{--causette-bg:#111827;--causette-fg:#f3f4f6;--causette-muted:#9ca3af;--causette-bubble:#1f2937}}",

@@ -271,12 +271,8 @@ async fn the_api_works_before_and_after_the_bundle_loads_and_events_fire() {
             t.contains("add the widget")
         })
         .await;
-    let events = |browser: &Browser| {
-        let b = browser;
-        async move { b.js("return window.seen").await }
-    };
     wait_for("a visitor and an assistant message event", || async {
-        let seen = events(&browser).await;
+        let seen = browser.js("return window.seen").await;
         let roles: Vec<&str> = seen
             .as_array()
             .into_iter()
@@ -287,7 +283,7 @@ async fn the_api_works_before_and_after_the_bundle_loads_and_events_fire() {
         roles.contains(&"visitor") && roles.contains(&"assistant")
     })
     .await;
-    let seen = events(&browser).await;
+    let seen = browser.js("return window.seen").await;
     let all = seen.as_array().unwrap();
     let first = |name: &str| all.iter().find(|e| e[0] == name).map(|e| e[1].clone());
     assert_eq!(first("ready"), Some(json!({"site": "demo"})), "{seen}");
@@ -409,10 +405,10 @@ async fn two_widgets_on_one_page_chat_independently_and_one_can_be_inline() {
         .await;
     server.restart().await;
     let body = format!(
-        r#"<div id="help" style="width:400px;height:500px"></div>
+        r##"<div id="help" style="width:400px;height:500px"></div>
            <script async src="{api}/embed.js" data-site="demo" data-title="Floating"></script>
            <script async src="{api}/embed.js" data-site="second" data-target="#help"
-             data-title="Inline"></script>"#,
+             data-title="Inline"></script>"##,
         api = server.url()
     );
     let site = StaticSite::serve_on(port, page(&body)).await;
@@ -457,16 +453,9 @@ async fn two_widgets_on_one_page_chat_independently_and_one_can_be_inline() {
             == json!("Only for the demo site")
     })
     .await;
-    let count = |host: &'static str| {
-        let b = &browser;
-        async move {
-            read_in(b, host, "r.querySelectorAll('.message.visitor').length")
-                .await
-                .as_u64()
-                .unwrap_or(0)
-        }
-    };
-    assert_eq!(count(inline).await, 1);
-    assert_eq!(count(floating).await, 1);
+    for host in [inline, floating] {
+        let n = read_in(&browser, host, "r.querySelectorAll('.message.visitor').length").await;
+        assert_eq!(n, json!(1), "{host}");
+    }
     browser.close().await;
 }
