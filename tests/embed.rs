@@ -219,7 +219,7 @@ async fn custom_css_and_white_label_need_the_business_plan() {
     online(&browser).await;
     let v = read(
         &browser,
-        "{ powered: !!r.querySelector('.powered'), title: css('.title', 'color') }",
+        "{ powered: css('.powered', 'display') !== 'none', title: css('.title', 'color') }",
     )
     .await;
     assert_eq!(v["powered"], true, "free plan keeps the branding: {v}");
@@ -230,7 +230,7 @@ async fn custom_css_and_white_label_need_the_business_plan() {
         .await;
     server.restart().await;
     browser.goto(&site.url()).await;
-    wait_value(&browser, "!!r.querySelector('.powered')", json!(false)).await;
+    wait_value(&browser, "css('.powered', 'display')", json!("none")).await;
     wait_value(&browser, "css('.title', 'color')", json!("rgb(1, 2, 3)")).await;
     browser.close().await;
 }
@@ -420,7 +420,7 @@ async fn two_widgets_on_one_page_chat_independently_and_one_can_be_inline() {
     let v = read_in(
         &browser,
         inline,
-        "{ mode: r.querySelector('.causette').dataset.mode, launcher: !!r.querySelector('.launcher'), \
+        "{ mode: r.querySelector('.causette').dataset.mode, launcher: css('.launcher', 'display') !== 'none', \
            open: !r.querySelector('.panel').hidden, title: text('.title') }",
     )
     .await;
@@ -454,7 +454,12 @@ async fn two_widgets_on_one_page_chat_independently_and_one_can_be_inline() {
     })
     .await;
     for host in [inline, floating] {
-        let n = read_in(&browser, host, "r.querySelectorAll('.message.visitor').length").await;
+        let n = read_in(
+            &browser,
+            host,
+            "r.querySelectorAll('.message.visitor').length",
+        )
+        .await;
         assert_eq!(n, json!(1), "{host}");
     }
     browser.close().await;

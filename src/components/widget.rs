@@ -99,6 +99,7 @@ pub fn Widget(
     // Runs once the view is built, then on each change of the server's
     // theme, the panel or the connection state.
     let events = emit.clone();
+    let opened_at_start = open.get_untracked();
     Effect::new(move |was: Option<(bool, (&str, Option<&str>))>| {
         let look = session.config.with(|c| resolve(c.as_ref()));
         let now = (open.get(), describe(session.state.get()));
@@ -113,7 +114,8 @@ pub fn Widget(
         let _ = el.set_attribute("data-scheme", &look.scheme);
         let _ = el.set_attribute("data-mode", if inline { "inline" } else { "floating" });
         apply(&el, &look, now.0);
-        if was.is_some_and(|w| w.0 != now.0) {
+        // Calls queued before load ran before this effect's first run.
+        if was.map_or(opened_at_start, |w| w.0) != now.0 {
             events(if now.0 { "open" } else { "close" }, &JsValue::UNDEFINED);
         }
         if was.map(|w| w.1) != Some(now.1) {
