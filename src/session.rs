@@ -61,12 +61,15 @@ struct Inner {
     channel: Option<Rc<Channel>>,
     listeners: Vec<Closure<dyn FnMut(web_sys::Event)>>,
     /// Reports events to the page (`message`).
-    on_event: Option<Rc<dyn Fn(&str, &JsValue)>>,
+    on_event: Option<Rc<EventSink>>,
     /// The identity the page gave (`identify`), as JSON, and the session
     /// it was last sent for.
     identity: Option<String>,
     identified: Option<String>,
 }
+
+/// Where the page hears of an event: its name and detail.
+type EventSink = dyn Fn(&str, &JsValue);
 
 /// The page clock, ms. `Date.now()`: it keeps counting while the machine
 /// sleeps, which is how a sleep is noticed.

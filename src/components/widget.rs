@@ -13,7 +13,10 @@ use crate::session::ChatSession;
 /// Where `window.Causette`'s calls reach the widget: the [`Widget`]
 /// installs the handler, [`crate::mount`]'s control function calls it.
 #[derive(Clone, Default)]
-pub struct Control(Rc<RefCell<Option<Box<dyn Fn(&str, JsValue)>>>>);
+pub struct Control(Rc<RefCell<Option<Handler>>>);
+
+/// What runs a command: its name and argument.
+type Handler = Box<dyn Fn(&str, JsValue)>;
 
 impl Control {
     /// Runs `command` with its argument; nothing before the widget is up.

@@ -73,10 +73,14 @@ mod tests {
         assert!(!verify(SECRET, "user-42", &hash[..62]), "truncated");
         assert!(!verify(SECRET, "user-42", ""), "missing");
         assert!(!verify(SECRET, "user-42", &"zz".repeat(32)), "not hex");
-        let other = sign(&SECRET.replace('5', '6'), "user-42");
+        let other = sign(&SECRET.replace('5', "6"), "user-42");
         assert!(!verify(SECRET, "user-42", &other), "another site's secret");
         let mut flipped = hash.clone().into_bytes();
         flipped[0] = if flipped[0] == b'0' { b'1' } else { b'0' };
-        assert!(!verify(SECRET, "user-42", &String::from_utf8(flipped).unwrap()));
+        assert!(!verify(
+            SECRET,
+            "user-42",
+            &String::from_utf8(flipped).unwrap()
+        ));
     }
 }
