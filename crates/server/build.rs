@@ -20,7 +20,11 @@ fn main() {
     let source = manifest.join("../../www/embed.js");
     println!("cargo:rerun-if-changed={}", source.display());
     println!("cargo:rerun-if-changed={}", minified.display());
-    let loader = if minified.is_file() { &minified } else { &source };
+    let loader = if minified.is_file() {
+        &minified
+    } else {
+        &source
+    };
     let out_dir = PathBuf::from(env::var("OUT_DIR").unwrap());
     fs::copy(loader, out_dir.join("embed.js")).unwrap();
     files.retain(|p| {

@@ -326,7 +326,11 @@ mod tests {
         assert_eq!(r.embed.name, "dist/embed.js");
         assert_eq!(r.bundle_raw(), 1 + 350 + 4096);
         fs::remove_file(root.join("dist/embed.js")).unwrap();
-        assert_eq!(measure(&root).unwrap().embed.raw, 500, "the source, before a build");
+        assert_eq!(
+            measure(&root).unwrap().embed.raw,
+            500,
+            "the source, before a build"
+        );
         fs::remove_file(root.join("dist/w_bg.wasm")).unwrap();
         assert!(measure(&root).is_err());
         fs::remove_dir_all(&root).unwrap();

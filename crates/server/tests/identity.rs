@@ -38,19 +38,36 @@ async fn stored(s: &Server, token: &str) -> Value {
 fn assert_refused(status: u16, body: &Value) {
     assert_eq!(status, 403, "{body}");
     assert_eq!(body["reason"], "invalid_identity", "{body}");
-    assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{body}");
+    assert!(
+        body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+        "{body}"
+    );
 }
 
 #[tokio::test]
 async fn a_signed_identity_is_kept_and_forged_missing_or_foreign_ones_are_refused() {
     let (s, db) = Server::start().await;
-    let secret = db.admin(&["site", "secret", "demo"]).await.trim().to_owned();
+    let secret = db
+        .admin(&["site", "secret", "demo"])
+        .await
+        .trim()
+        .to_owned();
     assert_eq!(secret.len(), 64, "{secret}");
     db.admin(&[
-        "site", "add", "other", "--name", "Other", "--origin", &s.origin(),
+        "site",
+        "add",
+        "other",
+        "--name",
+        "Other",
+        "--origin",
+        &s.origin(),
     ])
     .await;
-    let other_secret = db.admin(&["site", "secret", "other"]).await.trim().to_owned();
+    let other_secret = db
+        .admin(&["site", "secret", "other"])
+        .await
+        .trim()
+        .to_owned();
     let (token, _) = s.session().await;
 
     let (status, body) = identify(&s, &token, json!({"id": "u-1", "hash": "00".repeat(32)})).await;

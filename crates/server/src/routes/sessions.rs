@@ -6,8 +6,8 @@ use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::routing::{delete, post};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, post};
 use axum::{Json, Router};
 use causette_token::{AccessClaims, Code};
 use serde::{Deserialize, Serialize};
@@ -24,7 +24,10 @@ pub fn router() -> Router<AppState> {
         .route("/v1/sessions", post(create))
         .route("/v1/sessions/refresh", post(refresh))
         .route("/v1/sessions/current", delete(end))
-        .route("/v1/sessions/current/identity", post(identify).get(identity))
+        .route(
+            "/v1/sessions/current/identity",
+            post(identify).get(identity),
+        )
 }
 
 /// The body of `POST /v1/sessions/current/identity`: what the site's
@@ -339,10 +342,10 @@ async fn identify(
         clean(req.email),
         clean(req.hash),
     );
-    if [&id, &name, &email]
-        .iter()
-        .any(|v| v.as_ref().is_some_and(|v| v.chars().count() > IDENTITY_FIELD_MAX))
-    {
+    if [&id, &name, &email].iter().any(|v| {
+        v.as_ref()
+            .is_some_and(|v| v.chars().count() > IDENTITY_FIELD_MAX)
+    }) {
         return Err(ApiError::InvalidRequest(format!(
             "id, name and email are at most {IDENTITY_FIELD_MAX} characters"
         )));

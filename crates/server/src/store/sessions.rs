@@ -182,12 +182,17 @@ impl Store {
 
     /// The identity recorded for a session; `None` while anonymous.
     pub async fn identity(&self, session_id: &str) -> anyhow::Result<Option<Identity>> {
-        let row: Option<(Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
-            "SELECT user_id, user_name, user_email FROM sessions WHERE id = $1",
-        )
-        .bind(session_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.and_then(|(id, name, email)| Some(Identity { id: id?, name, email })))
+        let row: Option<(Option<String>, Option<String>, Option<String>)> =
+            sqlx::query_as("SELECT user_id, user_name, user_email FROM sessions WHERE id = $1")
+                .bind(session_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.and_then(|(id, name, email)| {
+            Some(Identity {
+                id: id?,
+                name,
+                email,
+            })
+        }))
     }
 }
