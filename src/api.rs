@@ -85,6 +85,8 @@ pub struct Session {
     pub server_time: i64,
     /// The rotating refresh token.
     pub refresh_token: String,
+    /// The site's widget settings (`theme`, `scopes`).
+    pub config: Option<Object>,
 }
 
 /// What `GET /v1/diagnose` says about this page's origin and site key.
@@ -114,6 +116,7 @@ impl Session {
             conversation_id: v.str("conversation_id")?,
             server_time: v.int("server_time")?,
             refresh_token: v.str("refresh_token")?,
+            config: v.object("config"),
         })
     }
 }
@@ -269,6 +272,15 @@ impl Api {
             .call_text(&self.url("/v1/sessions/refresh"), None, &[], Some(body))
             .await?;
         Session::from_json(&res).ok_or_else(ApiError::bad_body)
+    }
+
+    /// Tells the server who the visitor is; `body` is the JSON of
+    /// `{id, name, email, hash}`. A refusal is an [`ApiError`].
+    pub async fn identify(&self, token: &str, body: String) -> Result<(), ApiError> {
+        let url = self.url("/v1/sessions/current/identity");
+        self.call(&url, Some(token), &[], Some(body))
+            .await
+            .map(drop)
     }
 
     /// Sends a visitor message; `client_id` is its idempotency key.

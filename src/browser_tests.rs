@@ -24,8 +24,15 @@ fn config(api: &str) -> JsValue {
     let o = js_sys::Object::new();
     js_sys::Reflect::set(&o, &"site".into(), &"test-site".into()).unwrap();
     js_sys::Reflect::set(&o, &"api".into(), &api.into()).unwrap();
-    js_sys::Reflect::set(&o, &"locale".into(), &"fr".into()).unwrap();
+    let attrs = js_sys::Object::new();
+    js_sys::Reflect::set(&attrs, &"locale".into(), &"fr".into()).unwrap();
+    js_sys::Reflect::set(&o, &"attrs".into(), &attrs).unwrap();
     o.into()
+}
+
+/// The loader's event callback, ignored here.
+fn no_events() -> js_sys::Function {
+    js_sys::Function::new_no_args("")
 }
 
 async fn tick(ms: i32) {
@@ -68,7 +75,7 @@ async fn mount_replaces_the_placeholder_and_the_launcher_toggles_the_panel() {
         .unwrap();
     root.append_child(&placeholder).unwrap();
 
-    crate::mount(root.clone(), config(NOWHERE)).unwrap();
+    crate::mount(root.clone(), config(NOWHERE), no_events()).unwrap();
     assert!(find(&root, "[data-causette-placeholder]").is_none());
     let launcher = find(&root, ".launcher").expect("launcher");
     let panel = find(&root, ".panel").expect("panel");
@@ -98,7 +105,7 @@ async fn mount_replaces_the_placeholder_and_the_launcher_toggles_the_panel() {
 #[wasm_bindgen_test]
 async fn an_unreachable_server_shows_reconnecting_not_a_dead_panel() {
     let root = shadow_host();
-    crate::mount(root.clone(), config(NOWHERE)).unwrap();
+    crate::mount(root.clone(), config(NOWHERE), no_events()).unwrap();
     let mut shown = String::new();
     for _ in 0..50 {
         tick(100).await;
@@ -113,7 +120,7 @@ async fn an_unreachable_server_shows_reconnecting_not_a_dead_panel() {
 #[wasm_bindgen_test]
 async fn a_message_typed_while_disconnected_is_kept_and_marked() {
     let root = shadow_host();
-    crate::mount(root.clone(), config(NOWHERE)).unwrap();
+    crate::mount(root.clone(), config(NOWHERE), no_events()).unwrap();
     let input: web_sys::HtmlTextAreaElement = root
         .query_selector(".input")
         .unwrap()

@@ -20,6 +20,7 @@ pub enum Field {
 }
 
 /// A parsed JSON object.
+#[derive(Clone, Debug)]
 pub struct Object(Inner);
 
 #[cfg(target_arch = "wasm32")]
@@ -105,6 +106,34 @@ impl Object {
                     _ => None,
                 })
                 .collect(),
+            _ => None,
+        }
+    }
+
+    /// A JS object handed over by the loader, read like parsed JSON.
+    #[cfg(target_arch = "wasm32")]
+    pub fn from_js(v: wasm_bindgen::JsValue) -> Option<Object> {
+        v.is_object().then_some(Object(v))
+    }
+
+    /// No JS objects in native builds.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn from_js(_: wasm_bindgen::JsValue) -> Option<Object> {
+        None
+    }
+
+    /// The object field `name`.
+    #[cfg(target_arch = "wasm32")]
+    pub fn object(&self, name: &str) -> Option<Object> {
+        let v = js_sys::Reflect::get(&self.0, &wasm_bindgen::JsValue::from_str(name)).ok()?;
+        (v.is_object() && !js_sys::Array::is_array(&v)).then_some(Object(v))
+    }
+
+    /// The object field `name`.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn object(&self, name: &str) -> Option<Object> {
+        match self.0.get(name)? {
+            serde_json::Value::Object(m) => Some(Object(m.clone())),
             _ => None,
         }
     }

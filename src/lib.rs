@@ -2,7 +2,9 @@
 //!
 //! `embed.js` (the loader a site owner pastes) paints the launcher inside a
 //! shadow root, then imports this bundle and calls [`mount`] with that
-//! shadow root and the options read from its `<script>` tag.
+//! shadow root, the options read from its `<script>` tag and `Causette.init`,
+//! and a function for the widget's events; `window.Causette` then drives
+//! the widget through the control function [`mount`] returns.
 //!
 //! | module | concern |
 //! |---|---|
@@ -15,6 +17,7 @@
 //! | [`keeper`] | token storage, cross-tab lock and channel (browser glue) |
 //! | [`session`] | tokens, the event stream, sending (browser glue) |
 //! | [`api`] | HTTP calls to the server (browser glue) |
+//! | [`config`] | options: layers merged, values checked, the theme as CSS |
 //! | [`components`] | the Leptos view |
 #![warn(missing_docs)]
 
@@ -42,10 +45,29 @@ use wasm_bindgen::JsCast;
 
 /// Mounts the widget into `root`, the shadow root `embed.js` created.
 ///
-/// `config` is a plain object: `{ site, api, open, locale }`.
+/// `config` is a plain object: `{ site, api, attrs, init }` — `attrs` the
+/// script tag's `dataset`, `init` what `Causette.init` was given (see
+/// [`config`]). `emit(name, detail)` reports the widget's events. Returns
+/// the control function `(command, argument)` the `window.Causette`
+/// methods call: `open`, `close`, `toggle`, `send`, `identify`, `destroy`.
 #[wasm_bindgen]
-pub fn mount(root: web_sys::ShadowRoot, config: JsValue) -> Result<(), JsValue> {
-    let config = read_config(&config)?;
+pub fn mount(
+    root: web_sys::ShadowRoot,
+    config: JsValue,
+    emit: js_sys::Function,
+) -> Result<JsValue, JsValue> {
+    let field = |name: &str| js_sys::Reflect::get(&config, &JsValue::from_str(name));
+    let string = |name: &str| -> Result<String, JsValue> {
+        field(name)?.as_string().ok_or_else(|| {
+            JsValue::from_str(&["widget option `", name, "` must be a string"].concat())
+        })
+    };
+    let config = config::WidgetConfig {
+        site: string("site")?,
+        api: string("api")?,
+        attrs: json::Object::from_js(field("attrs")?),
+        init: json::Object::from_js(field("init")?),
+    };
     style::adopt(&root)?;
     let document = web_sys::window()
         .and_then(|w| w.document())
@@ -57,40 +79,14 @@ pub fn mount(root: web_sys::ShadowRoot, config: JsValue) -> Result<(), JsValue> 
     if let Some(placeholder) = root.query_selector("[data-causette-placeholder]")? {
         placeholder.remove();
     }
+    let control = components::Control::default();
+    let (c, r, el) = (control.clone(), root.clone(), container.clone());
     leptos::mount::mount_to(container, move || {
-        leptos::view! { <components::Widget config=config /> }
+        leptos::view! { <components::Widget config=config root=r el=el emit=emit control=c /> }
     })
     .forget();
-    Ok(())
-}
-
-/// Reads the loader's options object field by field: a derived deserializer
-/// would bring serde's error-message machinery (and float formatting) along.
-fn read_config(value: &JsValue) -> Result<config::WidgetConfig, JsValue> {
-    let field = |name: &str| js_sys::Reflect::get(value, &JsValue::from_str(name));
-    let required = |name: &str| -> Result<String, JsValue> {
-        field(name)?.as_string().ok_or_else(|| {
-            JsValue::from_str(&["widget option `", name, "` must be a string"].concat())
-        })
-    };
-    if !value.is_object() {
-        return Err(JsValue::from_str("widget options must be an object"));
-    }
-    let open = field("open")?;
-    let locale = field("locale")?;
-    Ok(config::WidgetConfig {
-        site: required("site")?,
-        api: required("api")?,
-        open: if open.is_undefined() {
-            false
-        } else {
-            open.as_bool()
-                .ok_or_else(|| JsValue::from_str("widget option `open` must be a boolean"))?
-        },
-        locale: if locale.is_undefined() {
-            "auto".to_owned()
-        } else {
-            required("locale")?
-        },
-    })
+    // `destroy` stops the session (stream, timers, listeners); the loader
+    // then removes the host element.
+    let run = move |name: String, arg: JsValue| control.run(&name, arg);
+    Ok(Closure::<dyn Fn(String, JsValue)>::new(run).into_js_value())
 }

@@ -32,6 +32,8 @@ pub struct ChatSession {
     pub transcript: RwSignal<Transcript>,
     /// The connection state shown.
     pub state: RwSignal<State>,
+    /// The site's widget settings from the server, once a session is up.
+    pub config: RwSignal<Option<crate::json::Object>, LocalStorage>,
 }
 
 struct Inner {
@@ -58,7 +60,16 @@ struct Inner {
     flushing: bool,
     channel: Option<Rc<Channel>>,
     listeners: Vec<Closure<dyn FnMut(web_sys::Event)>>,
+    /// Reports events to the page (`message`).
+    on_event: Option<Rc<EventSink>>,
+    /// The identity the page gave (`identify`), as JSON, and the session
+    /// it was last sent for.
+    identity: Option<String>,
+    identified: Option<String>,
 }
+
+/// Where the page hears of an event: its name and detail.
+type EventSink = dyn Fn(&str, &JsValue);
 
 /// The page clock, ms. `Date.now()`: it keeps counting while the machine
 /// sleeps, which is how a sleep is noticed.
@@ -95,10 +106,101 @@ impl ChatSession {
                 flushing: false,
                 channel: None,
                 listeners: Vec::new(),
+                on_event: None,
+                identity: None,
+                identified: None,
             }),
             transcript: RwSignal::new(Transcript::default()),
             state: RwSignal::new(State::Idle),
+            config: RwSignal::new_local(None),
         }
+    }
+
+    /// Where events for the page go.
+    pub fn on_event(self, f: impl Fn(&str, &JsValue) + 'static) {
+        self.inner.update_value(|i| i.on_event = Some(Rc::new(f)));
+    }
+
+    fn emit_message(self, id: &str, role: &str, text: &str) {
+        let Some(Some(f)) = self.inner.try_with_value(|i| i.on_event.clone()) else {
+            return;
+        };
+        let detail = js_sys::Object::new();
+        for (k, v) in [("id", id), ("role", role), ("text", text)] {
+            let _ = js_sys::Reflect::set(&detail, &k.into(), &v.into());
+        }
+        f("message", &detail);
+    }
+
+    /// `Causette.identify({id, name, email, hash})`: sent to the server
+    /// now if a session is up, else as soon as one is (and again for each
+    /// new session). A refusal leaves the visitor anonymous and is one
+    /// console warning for the site owner.
+    pub fn identify(self, who: JsValue) {
+        let Ok(json) = js_sys::JSON::stringify(&who) else {
+            return;
+        };
+        self.inner.update_value(|i| {
+            i.identity = json.as_string();
+            i.identified = None;
+        });
+        if self.state.get_untracked().is_live() {
+            spawn_local(self.send_identity());
+        }
+    }
+
+    async fn send_identity(self) {
+        let Some((api, Some(body), Some(t), done)) = self.inner.try_with_value(|i| {
+            (
+                i.api.clone(),
+                i.identity.clone(),
+                i.tokens
+                    .as_ref()
+                    .map(|t| (t.access.clone(), t.session_id.clone())),
+                i.identified.clone(),
+            )
+        }) else {
+            return;
+        };
+        let (token, sid) = t;
+        if done.as_ref() == Some(&sid) {
+            return;
+        }
+        self.inner.update_value(|i| i.identified = Some(sid));
+        if let Err(ApiError::Http { body, .. }) = api.identify(&token, body).await {
+            let detail = body
+                .as_deref()
+                .and_then(crate::json::Object::parse)
+                .and_then(|b| b.str("detail"))
+                .unwrap_or_default();
+            web_sys::console::warn_1(&JsValue::from_str(
+                &["Causette: identify refused — ", &detail].concat(),
+            ));
+        }
+    }
+
+    /// `Causette.destroy()`: stops the stream, the timers and the listeners.
+    pub fn stop(self) {
+        self.stop_stream();
+        self.inner.update_value(|i| {
+            i.timer_gen = i.timer_gen.wrapping_add(1);
+            i.on_event = None;
+            if let Some(w) = web_sys::window() {
+                for c in i.listeners.drain(..) {
+                    for name in ["online", "offline", "pageshow"] {
+                        let _ =
+                            w.remove_event_listener_with_callback(name, c.as_ref().unchecked_ref());
+                    }
+                    if let Some(d) = w.document() {
+                        let _ = d.remove_event_listener_with_callback(
+                            "visibilitychange",
+                            c.as_ref().unchecked_ref(),
+                        );
+                    }
+                }
+            }
+        });
+        self.state.set(State::Idle);
     }
 
     /// Joins the other tabs, listens to the browser, and connects.
@@ -140,6 +242,7 @@ impl ChatSession {
             State::Online => {
                 self.schedule_refresh();
                 spawn_local(self.flush());
+                spawn_local(self.send_identity());
             }
             State::Offline => self.stop_stream(),
             State::SessionEnded => {
@@ -237,6 +340,9 @@ impl ChatSession {
 
     /// Records tokens from a response; `share`: tell the other tabs.
     fn take(self, s: Session, sent_ms: f64, share: bool) {
+        if s.config.is_some() {
+            self.config.set(s.config.clone());
+        }
         let offset = schedule::clock_offset_ms(s.server_time, sent_ms, now_ms());
         let tokens = Tokens {
             access: s.access_token,
@@ -404,6 +510,21 @@ impl ChatSession {
             }
             for e in &events {
                 if let Some(e) = ChatEvent::decode(&e.event, &e.data) {
+                    match &e {
+                        ChatEvent::Message { id, role, text, .. } => self.emit_message(
+                            id,
+                            if *role == crate::chat::Role::Visitor {
+                                "visitor"
+                            } else {
+                                "assistant"
+                            },
+                            text,
+                        ),
+                        ChatEvent::ReplyEnd { id, text, .. } => {
+                            self.emit_message(id, "assistant", text)
+                        }
+                        _ => {}
+                    }
                     if let ChatEvent::Message {
                         client_id: Some(c), ..
                     } = &e

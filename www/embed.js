@@ -7,55 +7,133 @@
   // The API is where this script came from, so a wrong API URL is hard to set.
   var api = (o.api || new URL(s.src).origin).replace(/\/+$/, '');
   var base = api + '/widget/__CAUSETTE_BUNDLE__/';
+  var C = w.Causette;
+  var M = 'open close toggle send identify destroy'.split(' ');
+
+  // A set of the API's methods, each running `run(name, args)`.
+  function api_of(run) {
+    var h = {};
+    M.forEach(function (n) {
+      h[n] = function (x) { run(n, x); return h; };
+    });
+    return h;
+  }
+  // Listeners: [event, fn] pairs; `on`/`off` for a handle.
+  function listen(h, l) {
+    h.on = function (e, f) { l.push([e, f]); };
+    h.off = function (e, f) {
+      for (var i = l.length; i--;) if (l[i][0] == e && l[i][1] == f) l.splice(i, 1);
+    };
+  }
+
+  // The one global, shared by every embed.js tag on the page: top-level
+  // methods act on every widget.
+  if (!C || !C.get) {
+    var all = [], every = [], opts = {};
+    C = w.Causette = api_of(function (n, a) {
+      all.slice().forEach(function (h) { h[n](a); });
+    });
+    listen(C, every);
+    C.init = function (x) {
+      Object.assign(opts, x);
+      return C;
+    };
+    C.get = function (k) {
+      return all.filter(function (x) { return x.site == k; })[0];
+    };
+    // Shared with the other tags, not for pages to use.
+    C._ = [all, every, opts];
+  }
+  var shared = C._, ctl, queue = [], mine = [], started;
+  // Before the bundle is in, calls wait (and fetch it); then they go
+  // straight to the widget.
+  var h = api_of(function (n, a) {
+    if (n == 'destroy') {
+      if (ctl) ctl(n);
+      return gone();
+    }
+    if (ctl) ctl(n, a);
+    else { queue.push([n, a]); load(); }
+  });
+  h.site = o.site || '';
+  listen(h, mine);
+  shared[0].push(h);
+
+  function emit(e, x) {
+    mine.concat(shared[1]).forEach(function (l) {
+      if (l[0] == e) try { l[1](x); } catch (err) { console.error(err); }
+    });
+  }
+
+  var target = o.target && d.querySelector(o.target);
   var host = d.createElement('causette-widget');
   var root = host.attachShadow({ mode: 'open' });
-  var sheet = new CSSStyleSheet();
-  sheet.replaceSync(':host{all:initial!important;display:block!important}' +
-    '.launcher{position:fixed;right:20px;bottom:20px;z-index:2147483000;width:56px;height:56px;' +
-    'border-radius:50%;border:0;padding:0;margin:0;display:flex!important;align-items:center;' +
-    'justify-content:center;background:#4f46e5;color:#fff;cursor:pointer;' +
-    'box-shadow:0 4px 14px rgba(0,0,0,.25)}');
-  root.adoptedStyleSheets = [sheet];
-  var b = d.createElement('button');
-  b.className = 'launcher';
-  b.type = 'button';
-  b.setAttribute('aria-label', 'Open chat');
-  b.setAttribute('data-causette-placeholder', '');
-  var ns = 'http://www.w3.org/2000/svg';
-  var svg = d.createElementNS(ns, 'svg');
-  svg.setAttribute('viewBox', '0 0 24 24');
-  svg.setAttribute('width', '28');
-  svg.setAttribute('height', '28');
-  svg.setAttribute('aria-hidden', 'true');
-  var path = d.createElementNS(ns, 'path');
-  path.setAttribute('fill', 'currentColor');
-  path.setAttribute('d', 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z');
-  svg.appendChild(path);
-  b.appendChild(svg);
-  root.appendChild(b);
 
-  var started, open = false;
+  function gone() {
+    host.remove();
+    // -1 >>> 0 is past the end: nothing is removed.
+    shared[0].splice(shared[0].indexOf(h) >>> 0, 1);
+    started = 2;
+  }
+
   function load() {
     if (started) return;
     started = 1;
     import(base + 'causette-widget.js')
       .then(function (m) {
         return m.default({ module_or_path: base + 'causette-widget_bg.wasm' }).then(function () {
-          m.mount(root, { site: o.site || '', api: api, open: open, locale: o.locale || 'auto' });
+          if (started == 2) return;
+          ctl = m.mount(root, { site: h.site, api: api, attrs: o, init: shared[2] }, emit);
+          queue.forEach(function (c) { ctl(c[0], c[1]); });
+          queue = 0;
         });
       })
       .catch(function (e) {
         started = 0;
-        console.error('Causette: the chat widget could not load from ' + base, e);
+        console.error('Causette: cannot load ' + base, e);
       });
   }
-  b.addEventListener('click', function () { open = true; load(); });
-  b.addEventListener('pointerenter', load);
-  b.addEventListener('focus', load);
-  if (w.requestIdleCallback) w.requestIdleCallback(load, { timeout: 4000 });
-  else setTimeout(load, 1500);
 
-  function attach() { d.body.appendChild(host); }
-  if (d.body) attach();
+  if (o.userId) h.identify({ id: o.userId, name: o.userName, email: o.userEmail, hash: o.userHash });
+
+  if (target) {
+    // Inline: no launcher, the panel is the widget; load at once.
+    load();
+  } else {
+    // The launcher paints now, where and how the options put it.
+    var pos = o.position == 'left' ? 'left' : 'right';
+    var px = function (v) { return (v >= 0 ? +v : 20) + 'px'; };
+    var sheet = new CSSStyleSheet();
+    sheet.replaceSync(':host{all:initial!important}' +
+      '.launcher{position:fixed;' + pos + ':' + px(o.offsetX) + ';bottom:' + px(o.offsetY) +
+      ';z-index:' + (o.zIndex >= 0 ? +o.zIndex : 2147483000) + ';width:56px;height:56px;' +
+      'border-radius:50%;border:0;display:grid!important;place-items:center;background:' + (/^#([\da-f]{3}){1,2}$/i.test(o.color) ? o.color : '#4f46e5') +
+      ';color:#fff;box-shadow:0 4px 14px rgba(0,0,0,.25)}');
+    root.adoptedStyleSheets = [sheet];
+    var b = d.createElement('button');
+    b.className = 'launcher';
+    b.ariaLabel = o.launcherLabel || 'Open chat';
+    b.setAttribute('data-causette-placeholder', '');
+    var svg = function (n, a) {
+      var e = d.createElementNS('http://www.w3.org/2000/svg', n);
+      for (var k in a) e.setAttribute(k, a[k]);
+      return e;
+    };
+    var icon = svg('svg', { viewBox: '0 0 24 24', width: 28, height: 28, 'aria-hidden': 'true' });
+    icon.appendChild(svg('path', {
+      fill: 'currentColor',
+      d: 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z'
+    }));
+    b.appendChild(icon);
+    root.appendChild(b);
+    b.onclick = function () { h.open(); };
+    b.onpointerenter = b.onfocus = load;
+    // Without requestIdleCallback (Safari), right after this script.
+    if (o.open == 'true') load();
+    else (w.requestIdleCallback || setTimeout)(load);
+  }
+
+  function attach() { (target || d.body).appendChild(host); }
+  if (target || d.body) attach();
   else d.addEventListener('DOMContentLoaded', attach);
 })(window, document);

@@ -14,8 +14,22 @@ fn main() {
     let mut files: Vec<PathBuf> = fs::read_dir(&dist)
         .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
         .unwrap_or_default();
+    // The loader: minified by `cargo xtask build` into dist/, else the
+    // source as written.
+    let minified = dist.join("embed.js");
+    let source = manifest.join("../../www/embed.js");
+    println!("cargo:rerun-if-changed={}", source.display());
+    println!("cargo:rerun-if-changed={}", minified.display());
+    let loader = if minified.is_file() {
+        &minified
+    } else {
+        &source
+    };
+    let out_dir = PathBuf::from(env::var("OUT_DIR").unwrap());
+    fs::copy(loader, out_dir.join("embed.js")).unwrap();
     files.retain(|p| {
         p.is_file()
+            && p.file_name().is_some_and(|n| n != "embed.js")
             && matches!(
                 p.extension().and_then(|e| e.to_str()),
                 Some("js" | "wasm" | "css")

@@ -12,4 +12,4 @@ pub use launcher::Launcher;
 pub use message_list::MessageList;
 pub use panel::Panel;
 pub use status_line::StatusLine;
-pub use widget::Widget;
+pub use widget::{Control, Widget};

@@ -56,7 +56,8 @@ pub fn widget() -> Result<()> {
         &dist.join("causette-widget_bg.wasm"),
         &dist.join("causette-widget.js"),
     )?;
-    terser::minify_dist()
+    terser::minify_dist()?;
+    terser::minify_loader()
 }
 
 /// `cargo build -p causette-server`; its build script embeds dist/.

@@ -63,9 +63,16 @@ pub fn gzip_len(bytes: &[u8]) -> u64 {
     encoder.finish().expect("writing to a Vec").len() as u64
 }
 
-/// Measures `www/embed.js` and the bundle files Trunk wrote to `dist/`.
+/// Measures the loader as served (`dist/embed.js`, minified from
+/// `www/embed.js` by the build; the source if there is none yet) and the
+/// bundle files Trunk wrote to `dist/`.
 pub fn measure(root: &Path) -> Result<Report> {
-    let embed_path = root.join("www/embed.js");
+    let minified = root.join("dist/embed.js");
+    let embed_path = if minified.is_file() {
+        minified
+    } else {
+        root.join("www/embed.js")
+    };
     let embed = fs::read(&embed_path).with_context(|| {
         format!(
             "reading {} (the loader site owners paste)",
@@ -94,7 +101,7 @@ pub fn measure(root: &Path) -> Result<Report> {
         );
     }
     Ok(Report {
-        embed: Entry::of("www/embed.js".to_owned(), &embed),
+        embed: Entry::of(relative(root, &embed_path), &embed),
         bundle,
     })
 }
@@ -315,8 +322,15 @@ mod tests {
             names,
             ["dist/snippets/a/inline0.js", "dist/w.js", "dist/w_bg.wasm"]
         );
-        assert_eq!(r.embed.raw, 500);
+        assert_eq!(r.embed.raw, 1, "the minified loader, as served");
+        assert_eq!(r.embed.name, "dist/embed.js");
         assert_eq!(r.bundle_raw(), 1 + 350 + 4096);
+        fs::remove_file(root.join("dist/embed.js")).unwrap();
+        assert_eq!(
+            measure(&root).unwrap().embed.raw,
+            500,
+            "the source, before a build"
+        );
         fs::remove_file(root.join("dist/w_bg.wasm")).unwrap();
         assert!(measure(&root).is_err());
         fs::remove_dir_all(&root).unwrap();

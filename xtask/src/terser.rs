@@ -64,6 +64,7 @@ pub fn minify_dist() -> Result<()> {
         .with_context(|| format!("reading {}", dist.display()))?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|path| path.extension().is_some_and(|ext| ext == "js"))
+        .filter(|path| !path.ends_with("embed.js"))
         .collect();
     scripts.sort();
     for script in scripts {
@@ -76,4 +77,31 @@ pub fn minify_dist() -> Result<()> {
             .with_context(|| format!("minifying {} with terser", script.display()))?;
     }
     Ok(())
+}
+
+/// Minifies the loader, `www/embed.js`, into `dist/embed.js`, which the
+/// server embeds and `cargo xtask size` measures. A classic script, not a
+/// module; ES2020, like the browsers that run the widget.
+pub fn minify_loader() -> Result<()> {
+    if !present() {
+        bail!("terser {TERSER_VERSION} is missing: run `cargo xtask setup`");
+    }
+    let source = project::root().join("www/embed.js");
+    let out = project::dist_dir().join("embed.js");
+    Cmd::new("node")
+        .arg(terser_cli())
+        .arg(&source)
+        .args([
+            "--ecma",
+            "2020",
+            "--compress",
+            "passes=3,unsafe_arrows=true",
+            "--mangle",
+            "--comments",
+            "false",
+            "--output",
+        ])
+        .arg(&out)
+        .run()
+        .with_context(|| format!("minifying {} with terser", source.display()))
 }

@@ -33,6 +33,7 @@ pub mod bus;
 pub mod cli;
 pub mod doctor;
 pub mod error;
+pub mod identity;
 pub mod kb;
 pub mod markdown;
 pub mod origin;

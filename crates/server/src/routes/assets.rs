@@ -10,7 +10,8 @@ use crate::app::AppState;
 use crate::bundle::content_type;
 use crate::error::ApiError;
 
-const EMBED_JS: &str = include_str!("../../../../www/embed.js");
+// www/embed.js, minified when `cargo xtask build` made dist/embed.js.
+const EMBED_JS: &str = include_str!(concat!(env!("OUT_DIR"), "/embed.js"));
 const DEMO_PAGE: &str = include_str!("../../../../www/demo/index.html");
 const HOSTILE_PAGE: &str = include_str!("../../../../www/demo/hostile.html");
 

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, post};
 use axum::{Json, Router};
 use causette_token::{AccessClaims, Code};
@@ -15,7 +16,7 @@ use crate::app::AppState;
 use crate::auth::Visitor;
 use crate::error::{json_body, ApiError};
 use crate::origin::is_allowed;
-use crate::store::{new_token, Refresh, SessionRow, Site};
+use crate::store::{new_token, Identity, Refresh, SessionRow, Site};
 
 /// Routes for sessions.
 pub fn router() -> Router<AppState> {
@@ -23,6 +24,24 @@ pub fn router() -> Router<AppState> {
         .route("/v1/sessions", post(create))
         .route("/v1/sessions/refresh", post(refresh))
         .route("/v1/sessions/current", delete(end))
+        .route(
+            "/v1/sessions/current/identity",
+            post(identify).get(identity),
+        )
+}
+
+/// The body of `POST /v1/sessions/current/identity`: what the site's
+/// `Causette.identify(...)` was given.
+#[derive(Debug, Deserialize)]
+pub struct IdentityRequest {
+    /// The site's own user id.
+    pub id: Option<String>,
+    /// Display name.
+    pub name: Option<String>,
+    /// Email.
+    pub email: Option<String>,
+    /// HMAC-SHA256 of `id` with the site secret, lowercase hex.
+    pub hash: Option<String>,
 }
 
 /// The body of `POST /v1/sessions`.
@@ -119,7 +138,13 @@ async fn respond(
         session_id: session.id.clone(),
         conversation_id: session.conversation_id.clone(),
         server_time: now,
-        config: serde_json::json!({ "name": site.name }),
+        // The widget applies the theme; features of the plan (custom CSS,
+        // white label) only when the token's scope grants them.
+        config: serde_json::json!({
+            "name": site.name,
+            "theme": site.theme,
+            "scopes": site.plan.scopes(),
+        }),
     }
 }
 
@@ -284,4 +309,78 @@ async fn end(State(state): State<AppState>, visitor: Visitor) -> Result<StatusCo
         tracing::info!(audit = "session_ended", session = %visitor.claims.sid, "session ended by the visitor");
     }
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Longest id, name or email accepted, in characters.
+const IDENTITY_FIELD_MAX: usize = 256;
+
+fn refused(detail: &str) -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        Json(serde_json::json!({
+            "error": "invalid_identity",
+            "reason": "invalid_identity",
+            "detail": detail,
+        })),
+    )
+        .into_response()
+}
+
+/// `POST /v1/sessions/current/identity`: the visitor is who the site says,
+/// if the site's backend signed the id. A refusal leaves the visitor
+/// anonymous and changes nothing.
+async fn identify(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    body: Result<Json<IdentityRequest>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let req = json_body(body)?;
+    let clean = |v: Option<String>| v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let (id, name, email, hash) = (
+        clean(req.id),
+        clean(req.name),
+        clean(req.email),
+        clean(req.hash),
+    );
+    if [&id, &name, &email].iter().any(|v| {
+        v.as_ref()
+            .is_some_and(|v| v.chars().count() > IDENTITY_FIELD_MAX)
+    }) {
+        return Err(ApiError::InvalidRequest(format!(
+            "id, name and email are at most {IDENTITY_FIELD_MAX} characters"
+        )));
+    }
+    let Some(id) = id else {
+        return Ok(refused("an identity needs the user's `id`"));
+    };
+    let Some(hash) = hash else {
+        return Ok(refused(
+            "an identity needs `hash`: HMAC-SHA256 of the user id with the site secret, computed by the site's backend",
+        ));
+    };
+    let secret = state
+        .store
+        .site_secret(&visitor.site_key)
+        .await?
+        .ok_or_else(|| ApiError::denied(Code::UnknownSite, "the session's site is gone"))?;
+    if !crate::identity::verify(&secret, &id, &hash) {
+        tracing::warn!(site = %visitor.site_key, session = %visitor.claims.sid, "identity refused: the hash does not match the site secret");
+        return Ok(refused(
+            "the hash is not HMAC-SHA256 of this user id with the site secret (`causette site secret KEY`)",
+        ));
+    }
+    let who = Identity { id, name, email };
+    state.store.set_identity(&visitor.claims.sid, &who).await?;
+    tracing::info!(site = %visitor.site_key, session = %visitor.claims.sid, "visitor identified");
+    Ok(Json(serde_json::json!({ "identified": true, "identity": who })).into_response())
+}
+
+/// `GET /v1/sessions/current/identity`: who the server believes the visitor
+/// is (`identity` is null while anonymous).
+async fn identity(
+    State(state): State<AppState>,
+    visitor: Visitor,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let who = state.store.identity(&visitor.claims.sid).await?;
+    Ok(Json(serde_json::json!({ "identity": who })))
 }

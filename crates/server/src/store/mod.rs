@@ -23,7 +23,7 @@ use sqlx::Executor as _;
 
 pub use conversations::{EventRow, Message};
 pub use refresh::{new_token, Refresh, RefreshPolicy, SessionRow};
-pub use sessions::{NewSession, Revoked};
+pub use sessions::{Identity, NewSession, Revoked};
 pub use sites::{Plan, Site, SiteChanges};
 
 /// Which database a store runs on.

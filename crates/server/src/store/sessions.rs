@@ -153,3 +153,46 @@ impl Store {
         )
     }
 }
+
+/// A visitor identity the site vouched for.
+#[derive(Debug, Clone, PartialEq, Eq, Default, sqlx::FromRow, serde::Serialize)]
+pub struct Identity {
+    /// The site's own user id.
+    pub id: String,
+    /// Display name, as given.
+    pub name: Option<String>,
+    /// Email, as given.
+    pub email: Option<String>,
+}
+
+impl Store {
+    /// Records the identity of a session's visitor (a later one replaces it).
+    pub async fn set_identity(&self, session_id: &str, who: &Identity) -> anyhow::Result<()> {
+        sqlx::query(
+            "UPDATE sessions SET user_id = $1, user_name = $2, user_email = $3 WHERE id = $4",
+        )
+        .bind(&who.id)
+        .bind(&who.name)
+        .bind(&who.email)
+        .bind(session_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The identity recorded for a session; `None` while anonymous.
+    pub async fn identity(&self, session_id: &str) -> anyhow::Result<Option<Identity>> {
+        let row: Option<(Option<String>, Option<String>, Option<String>)> =
+            sqlx::query_as("SELECT user_id, user_name, user_email FROM sessions WHERE id = $1")
+                .bind(session_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.and_then(|(id, name, email)| {
+            Some(Identity {
+                id: id?,
+                name,
+                email,
+            })
+        }))
+    }
+}
