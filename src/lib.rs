@@ -16,6 +16,7 @@
 //! | [`session`] | tokens, the event stream, sending (browser glue) |
 //! | [`api`] | HTTP calls to the server (browser glue) |
 //! | [`components`] | the Leptos view |
+//! | `dialog` | focus, Escape, the live region; on phones the visual viewport and scroll lock |
 #![warn(missing_docs)]
 
 pub mod api;
@@ -23,6 +24,7 @@ pub mod backoff;
 pub mod chat;
 pub mod components;
 pub mod config;
+mod dialog;
 pub mod i18n;
 pub mod json;
 pub mod keeper;
@@ -53,14 +55,21 @@ pub fn mount(root: web_sys::ShadowRoot, config: JsValue) -> Result<(), JsValue> 
     let container: web_sys::HtmlElement = document.create_element("div")?.unchecked_into();
     container.set_class_name("causette");
     root.append_child(&container)?;
-    // The loader's placeholder launcher goes once ours is in place.
-    if let Some(placeholder) = root.query_selector("[data-causette-placeholder]")? {
-        placeholder.remove();
-    }
-    leptos::mount::mount_to(container, move || {
+    // The loader's placeholder launcher goes once ours is in place; a
+    // keyboard visitor who had tabbed to it stays on the launcher.
+    let placeholder = root.query_selector("[data-causette-placeholder]")?;
+    let focused = placeholder.is_some() && root.active_element() == placeholder;
+    leptos::mount::mount_to(container.clone(), move || {
         leptos::view! { <components::Widget config=config /> }
     })
     .forget();
+    if let Some(placeholder) = placeholder {
+        placeholder.remove();
+    }
+    if let (true, Some(launcher)) = (focused, container.query_selector(".launcher")?) {
+        launcher.unchecked_into::<web_sys::HtmlElement>().focus()?;
+    }
+    dialog::attach(&container);
     Ok(())
 }
 
