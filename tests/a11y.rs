@@ -302,7 +302,7 @@ async fn a_strict_csp_page_with_trusted_types_loads_opens_and_chats() {
     assert_ne!(enforced, json!("rgb(255, 0, 0)"), "the policy applies");
     open_panel(&b).await;
     chat(&b, "How do I add the widget to my website?", "embed.js").await;
-    // Escape closes, the launcher opens again: nothing else loads late.
+    // Escape closes: the whole visit is under the policy.
     press(&b, Key::Escape).await;
     wait_for("the panel to close", || async { !panel_open(&b).await }).await;
 
@@ -446,18 +446,14 @@ async fn on_a_phone_the_panel_covers_the_screen_above_the_keyboard_and_the_page_
         "the panel covers the screen: {panel:?}"
     );
     let locked = b
-        .js("return [getComputedStyle(document.documentElement).overflowY, getComputedStyle(document.body).overflowY]")
+        .js("return getComputedStyle(document.documentElement).overflowY")
         .await;
-    assert_eq!(
-        locked,
-        json!(["hidden", "hidden"]),
-        "the page cannot scroll"
-    );
+    assert_eq!(locked, json!("hidden"), "the page cannot scroll");
     b.screenshot("mobile-375x667-open").await;
 
     // The on-screen keyboard takes the lower half: the visual viewport
-    // shrinks (here by zooming in, which shrinks it the same way), and the
-    // composer stays inside it.
+    // shrinks (here by zooming in, which shrinks its height the same way),
+    // and the composer stays inside it.
     b.cdp(
         "Emulation.setPageScaleFactor",
         json!({"pageScaleFactor": 2}),
@@ -470,7 +466,9 @@ async fn on_a_phone_the_panel_covers_the_screen_above_the_keyboard_and_the_page_
     let start = std::time::Instant::now();
     loop {
         let (composer, viewport) = rect_and_viewport(&b, ".composer").await;
-        if within(&composer, &viewport) {
+        // Zooming narrows the visual viewport too, a keyboard does not:
+        // what matters is top and bottom.
+        if composer[1] >= viewport[1] - 1.0 && composer[3] <= viewport[3] + 1.0 {
             break;
         }
         assert!(
