@@ -19,6 +19,7 @@
 //! | [`api`] | HTTP calls to the server (browser glue) |
 //! | [`config`] | options: layers merged, values checked, the theme as CSS |
 //! | [`components`] | the Leptos view |
+//! | `dialog` | focus, Escape, the live region; on phones the visual viewport and scroll lock |
 #![warn(missing_docs)]
 
 pub mod api;
@@ -26,6 +27,7 @@ pub mod backoff;
 pub mod chat;
 pub mod components;
 pub mod config;
+mod dialog;
 pub mod i18n;
 pub mod json;
 pub mod keeper;
@@ -75,16 +77,23 @@ pub fn mount(
     let container: web_sys::HtmlElement = document.create_element("div")?.unchecked_into();
     container.set_class_name("causette");
     root.append_child(&container)?;
-    // The loader's placeholder launcher goes once ours is in place.
-    if let Some(placeholder) = root.query_selector("[data-causette-placeholder]")? {
-        placeholder.remove();
-    }
+    // The loader's placeholder launcher goes once ours is in place; a
+    // keyboard visitor who had tabbed to it stays on the launcher.
+    let placeholder = root.query_selector("[data-causette-placeholder]")?;
+    let focused = placeholder.is_some() && root.active_element() == placeholder;
     let control = components::Control::default();
     let (c, r, el) = (control.clone(), root.clone(), container.clone());
-    leptos::mount::mount_to(container, move || {
+    leptos::mount::mount_to(container.clone(), move || {
         leptos::view! { <components::Widget config=config root=r el=el emit=emit control=c /> }
     })
     .forget();
+    if let Some(placeholder) = placeholder {
+        placeholder.remove();
+    }
+    if let (true, Some(launcher)) = (focused, container.query_selector(".launcher")?) {
+        launcher.unchecked_into::<web_sys::HtmlElement>().focus()?;
+    }
+    dialog::attach(&container);
     // `destroy` stops the session (stream, timers, listeners); the loader
     // then removes the host element.
     let run = move |name: String, arg: JsValue| control.run(&name, arg);

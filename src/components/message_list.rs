@@ -19,7 +19,8 @@ pub fn MessageList() -> impl IntoView {
         }
     });
     view! {
-        <ol class="messages" node_ref=list aria-label=t(locale, Text::Messages)>
+        // Focusable, so keyboard users can scroll it.
+        <ol class="messages" node_ref=list tabindex="0" aria-label=t(locale, Text::Messages)>
             <li class="message assistant greeting">{t(locale, Text::Greeting)}</li>
             // A plain list, not a keyed <For>: a streaming reply changes its
             // row on every piece anyway, and the keyed diff costs ~5 KB.

@@ -704,3 +704,150 @@ impl Browser {
         drop(self.driver);
     }
 }
+
+// ── Accessibility, strict CSP and mobile ────────────────────────────────
+// Helpers for tests/a11y.rs: pages served with headers of their own (a
+// strict Content-Security-Policy), DevTools commands through chromedriver,
+// axe-core, and screenshots.
+
+/// One file of a [`StaticSite::serve_files`] site.
+pub struct StaticFile {
+    /// Its path (`/`, `/watch.js`).
+    pub path: &'static str,
+    /// Its `content-type`.
+    pub content_type: &'static str,
+    /// Its body.
+    pub body: String,
+}
+
+impl StaticSite {
+    /// Serves `files` by path on `port` (0 for any), every response with
+    /// the `headers` given (name, value); unknown paths get 404.
+    pub async fn serve_files(
+        port: u16,
+        files: Vec<StaticFile>,
+        headers: Vec<(String, String)>,
+    ) -> StaticSite {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .expect("bind");
+        let port = listener.local_addr().unwrap().port();
+        let files = std::sync::Arc::new(files);
+        let extra: String = headers
+            .iter()
+            .map(|(name, value)| format!("{name}: {value}\r\n"))
+            .collect();
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((mut sock, _)) = listener.accept().await else {
+                    return;
+                };
+                let (files, extra) = (files.clone(), extra.clone());
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 8192];
+                    let n = sock.read(&mut buf).await.unwrap_or(0);
+                    let request = String::from_utf8_lossy(&buf[..n]);
+                    let path = request.split_whitespace().nth(1).unwrap_or("/");
+                    let path = path.split('?').next().unwrap_or(path);
+                    let (status, content_type, body) = match files.iter().find(|f| f.path == path) {
+                        Some(f) => ("200 OK", f.content_type, f.body.as_str()),
+                        None => ("404 Not Found", "text/plain", "not found"),
+                    };
+                    let head = format!(
+                        "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n{extra}connection: close\r\n\r\n",
+                        body.len()
+                    );
+                    let _ = sock.write_all(head.as_bytes()).await;
+                    let _ = sock.write_all(body.as_bytes()).await;
+                    let _ = sock.shutdown().await;
+                });
+            }
+        });
+        StaticSite { port, task }
+    }
+}
+
+/// Where screenshots go: `target/screenshots/` in the workspace.
+pub fn screenshots_dir() -> PathBuf {
+    workspace_root().join("target/screenshots")
+}
+
+impl Browser {
+    /// Runs a Chrome DevTools Protocol command through chromedriver
+    /// (`goog/cdp/execute`) and returns its result.
+    pub async fn cdp(&self, cmd: &str, params: Value) -> Value {
+        let sid = self
+            .client
+            .session_id()
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        let url = format!(
+            "http://127.0.0.1:{}/session/{sid}/goog/cdp/execute",
+            self.driver_port
+        );
+        let res = reqwest::Client::new()
+            .post(url)
+            .json(&json!({"cmd": cmd, "params": params}))
+            .send()
+            .await
+            .expect("a DevTools command");
+        let ok = res.status().is_success();
+        let body: Value = res.json().await.expect("DevTools JSON");
+        assert!(ok, "{cmd}: {body}");
+        body["value"].clone()
+    }
+
+    /// Emulates CSS media features, e.g. `[("prefers-reduced-motion",
+    /// "reduce")]`; an empty list ends the emulation.
+    pub async fn emulate_media(&self, features: &[(&str, &str)]) {
+        let features: Vec<Value> = features
+            .iter()
+            .map(|(name, value)| json!({"name": name, "value": value}))
+            .collect();
+        self.cdp(
+            "Emulation.setEmulatedMedia",
+            json!({ "features": features }),
+        )
+        .await;
+    }
+
+    /// Saves a PNG of the viewport as `target/screenshots/NAME.png`.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let png = self.client.screenshot().await.expect("a screenshot");
+        let dir = screenshots_dir();
+        std::fs::create_dir_all(&dir).expect("the screenshots folder");
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png).expect("write the screenshot");
+        path
+    }
+
+    /// Runs axe-core (installed by `cargo xtask setup`) against the widget,
+    /// shadow root included, and returns its violations as
+    /// `[{id, impact, help, nodes: [target…]}]`. The script is injected
+    /// through WebDriver, never through markup on the page.
+    pub async fn axe(&self) -> Vec<Value> {
+        let path = workspace_root().join(".tools/axe-core/node_modules/axe-core/axe.min.js");
+        let source = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{}: {e} (run `cargo xtask setup`)", path.display()));
+        self.client
+            .execute(&source, vec![])
+            .await
+            .expect("axe-core loads");
+        let script = "const done = arguments[arguments.length - 1]; \
+            axe.run(document.querySelector('causette-widget'), { resultTypes: ['violations'] }) \
+              .then(r => done(r.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help, \
+                 nodes: v.nodes.map(n => [n.target, n.failureSummary]) })))) \
+              .catch(e => done([{ id: 'axe-error', help: String(e) }]));";
+        match self
+            .client
+            .execute_async(script, vec![])
+            .await
+            .expect("axe runs")
+        {
+            Value::Array(v) => v,
+            other => panic!("axe answered {other}"),
+        }
+    }
+}

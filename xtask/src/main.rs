@@ -3,6 +3,7 @@
 //! Every command is a module; `cmd` runs subprocesses (echoing what runs) with
 //! the project's tool environment, `project` knows where things live.
 
+mod axe;
 mod bench;
 mod build;
 mod cmd;

@@ -16,6 +16,7 @@ pub fn run() -> Result<()> {
     trunk()?;
     wasm_opt()?;
     crate::terser::setup()?;
+    crate::axe::setup()?;
     system_packages()?;
     fetch()?;
     println!("✓ setup complete");
