@@ -523,20 +523,15 @@ async fn plugin_settings_output_identity_and_connection_check() {
         assert_eq!(container, "causette-inline-1", "{what}");
         let tag = loader(&browser).await;
         assert_eq!(tag["data"]["target"], "#causette-inline-1", "{what}: {tag}");
-        // The chat renders inside the container once the loader reads
-        // `data-target`.
-        if include_str!("../www/embed.js").contains("target") {
-            wait_for("the chat inside the container", || async {
-                browser
-                    .js("return !!document.querySelector('#causette-inline-1 causette-widget, #causette-inline-1 [data-causette]') \
-                         || !!(document.querySelector('causette-widget') && document.querySelector('#causette-inline-1').contains(document.querySelector('causette-widget')))")
-                    .await
-                    == Value::Bool(true)
-            })
-            .await;
-        } else {
-            eprintln!("{what}: the loader does not read data-target yet; inline chat not checked");
-        }
+        // The chat renders inside the container.
+        wait_for("the chat inside the container", || async {
+            browser
+                .js("return !!document.querySelector('#causette-inline-1 causette-widget, #causette-inline-1 [data-causette]') \
+                     || !!(document.querySelector('causette-widget') && document.querySelector('#causette-inline-1').contains(document.querySelector('causette-widget')))")
+                .await
+                == Value::Bool(true)
+        })
+        .await;
     }
 
     // A logged-in user with a hostile name: signed identity, nothing runs.
