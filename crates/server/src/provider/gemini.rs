@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use super::prompt::Prompt;
 use super::secrets::Secret;
 use super::sse::Event;
-use super::{reported, Fault, Role, Step};
+use super::{event_json, reported, Fault, Role, Step};
 
 /// The streaming request.
 pub(super) fn request(
@@ -57,9 +57,7 @@ pub(super) struct Decoder {
 impl Decoder {
     /// What one event brings.
     pub(super) fn event(&mut self, ev: &Event) -> Result<Step, Fault> {
-        let v: Value = serde_json::from_str(&ev.data).map_err(|e| {
-            Fault::Garbled(format!("an event's data is not JSON ({e}): {}", ev.data))
-        })?;
+        let v = event_json(ev)?;
         // A failure after the 200: `{"error": {"code", "message", "status"}}`.
         if let Some(err) = v.get("error") {
             return Err(reported(err, &["status"]));

@@ -378,6 +378,12 @@ enum Fault {
     Garbled(String),
 }
 
+/// An event's data as JSON, or the fault of a stream in another format.
+fn event_json(ev: &sse::Event) -> Result<Value, Fault> {
+    serde_json::from_str(&ev.data)
+        .map_err(|e| Fault::Garbled(format!("an event's data is not JSON ({e}): {}", ev.data)))
+}
+
 /// The fault for a vendor's error object: its name is the first string
 /// among `name_fields`, its status a numeric `code`.
 fn reported(err: &Value, name_fields: &[&str]) -> Fault {
