@@ -636,18 +636,8 @@ impl Browser {
 
     /// The browser console messages so far (drained), as (level, message).
     pub async fn console(&self) -> Vec<(String, String)> {
-        let sid = self
-            .client
-            .session_id()
-            .await
-            .ok()
-            .flatten()
-            .unwrap_or_default();
-        let url = format!("http://127.0.0.1:{}/session/{sid}/se/log", self.driver_port);
-        let res: Value = reqwest::Client::new()
-            .post(url)
-            .json(&json!({"type": "browser"}))
-            .send()
+        let res: Value = self
+            .driver_post("se/log", json!({"type": "browser"}))
             .await
             .expect("log request")
             .json()
@@ -671,24 +661,12 @@ impl Browser {
     /// Cuts the browser off the network (DevTools network emulation), or
     /// gives it back.
     pub async fn set_offline(&self, offline: bool) {
-        let sid = self
-            .client
-            .session_id()
-            .await
-            .ok()
-            .flatten()
-            .unwrap_or_default();
-        let url = format!(
-            "http://127.0.0.1:{}/session/{sid}/chromium/network_conditions",
-            self.driver_port
-        );
-        let res = reqwest::Client::new()
-            .post(url)
-            .json(&json!({"network_conditions": {
-                "offline": offline, "latency": 0,
-                "download_throughput": 1_000_000_000, "upload_throughput": 1_000_000_000
-            }}))
-            .send()
+        let conditions = json!({"network_conditions": {
+            "offline": offline, "latency": 0,
+            "download_throughput": 1_000_000_000, "upload_throughput": 1_000_000_000
+        }});
+        let res = self
+            .driver_post("chromium/network_conditions", conditions)
             .await
             .expect("network conditions");
         assert!(
@@ -696,6 +674,20 @@ impl Browser {
             "network conditions: {}",
             res.text().await.unwrap_or_default()
         );
+    }
+
+    /// POSTs `body` to one of chromedriver's own endpoints for this
+    /// session (`/session/{id}/{path}`), which WebDriver clients lack.
+    async fn driver_post(&self, path: &str, body: Value) -> reqwest::Result<reqwest::Response> {
+        let sid = self
+            .client
+            .session_id()
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        let url = format!("http://127.0.0.1:{}/session/{sid}/{path}", self.driver_port);
+        reqwest::Client::new().post(url).json(&body).send().await
     }
 
     /// Ends the browser session.
@@ -776,21 +768,8 @@ impl Browser {
     /// Runs a Chrome DevTools Protocol command through chromedriver
     /// (`goog/cdp/execute`) and returns its result.
     pub async fn cdp(&self, cmd: &str, params: Value) -> Value {
-        let sid = self
-            .client
-            .session_id()
-            .await
-            .ok()
-            .flatten()
-            .unwrap_or_default();
-        let url = format!(
-            "http://127.0.0.1:{}/session/{sid}/goog/cdp/execute",
-            self.driver_port
-        );
-        let res = reqwest::Client::new()
-            .post(url)
-            .json(&json!({"cmd": cmd, "params": params}))
-            .send()
+        let res = self
+            .driver_post("goog/cdp/execute", json!({"cmd": cmd, "params": params}))
             .await
             .expect("a DevTools command");
         let ok = res.status().is_success();
