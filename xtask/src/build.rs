@@ -6,7 +6,9 @@ use std::fs;
 use anyhow::{bail, Context, Result};
 
 use crate::cmd::Cmd;
-use crate::project::{self, BINARYEN_VERSION};
+use crate::project::{
+    self, BINARYEN_VERSION, WIDGET_BUILD_STD, WIDGET_RUSTFLAGS, WIDGET_TOOLCHAIN,
+};
 use crate::{exports, imports, setup, size, terser};
 
 pub fn run() -> Result<()> {
@@ -27,8 +29,9 @@ pub enum Profile {
     Release,
 }
 
-/// `trunk build --release` in the root: www/index.html → dist/, then the
-/// exports nobody calls dropped, short wasm import names, and the JS glue
+/// `trunk build --release` in the root: www/index.html → dist/, the wasm
+/// built with the widget toolchain and its own std, then the exports
+/// nobody calls dropped, short wasm import names, and the JS glue
 /// minified with terser (Trunk's minifier cannot parse it).
 pub fn widget() -> Result<()> {
     let trunk_toml = project::root().join("Trunk.toml");
@@ -38,6 +41,12 @@ pub fn widget() -> Result<()> {
         println!("! Trunk.toml: {hint}");
     }
     Cmd::new("trunk")
+        .env("RUSTUP_TOOLCHAIN", WIDGET_TOOLCHAIN)
+        .env("CARGO_UNSTABLE_BUILD_STD", WIDGET_BUILD_STD)
+        .env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
+            WIDGET_RUSTFLAGS,
+        )
         .args(["build", "--release"])
         .run()
         .context("building the widget bundle with Trunk")?;

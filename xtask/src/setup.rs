@@ -7,11 +7,15 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 
 use crate::cmd::Cmd;
-use crate::project::{self, BINARYEN_VERSION, CHROMEDRIVER, CHROMIUM, TRUNK_VERSION};
+use crate::project::{
+    self, BINARYEN_VERSION, CHROMEDRIVER, CHROMIUM, TRUNK_VERSION, WIDGET_BUILD_STD,
+    WIDGET_TOOLCHAIN,
+};
 
 pub fn run() -> Result<()> {
     println!("Setting up the toolchain (skips what is present)");
     wasm_target()?;
+    widget_toolchain()?;
     wasm_bindgen()?;
     trunk()?;
     wasm_opt()?;
@@ -37,6 +41,35 @@ fn wasm_target() -> Result<()> {
     println!("→ adding the {WASM_TARGET} target");
     Cmd::new("rustup")
         .args(["target", "add", WASM_TARGET])
+        .run()
+}
+
+/// The pinned nightly that builds the widget bundle, with the standard
+/// library's source for `-Zbuild-std` (see [`WIDGET_TOOLCHAIN`]).
+fn widget_toolchain() -> Result<()> {
+    let components = Cmd::new("rustup")
+        .args([
+            "component",
+            "list",
+            "--installed",
+            "--toolchain",
+            WIDGET_TOOLCHAIN,
+        ])
+        .probe();
+    if components.is_some_and(|c| c.lines().any(|line| line.trim() == "rust-src")) {
+        println!("✓ {WIDGET_TOOLCHAIN} with rust-src present");
+        return Ok(());
+    }
+    println!("→ installing {WIDGET_TOOLCHAIN} with rust-src (builds the widget bundle)");
+    Cmd::new("rustup")
+        .args([
+            "toolchain",
+            "install",
+            WIDGET_TOOLCHAIN,
+            "--profile",
+            "minimal",
+        ])
+        .args(["--component", "rust-src"])
         .run()
 }
 
@@ -320,6 +353,13 @@ fn system_packages() -> Result<()> {
 fn fetch() -> Result<()> {
     println!("→ cargo fetch (Trunk builds offline)");
     Cmd::new("cargo").arg("fetch").run()?;
+    // The standard library's own dependencies, rebuilt with the bundle.
+    Cmd::new("cargo")
+        .env("RUSTUP_TOOLCHAIN", WIDGET_TOOLCHAIN)
+        .arg("fetch")
+        .arg(format!("-Zbuild-std={WIDGET_BUILD_STD}"))
+        .args(["--target", WASM_TARGET])
+        .run()?;
     println!("✓ crates fetched");
     Ok(())
 }

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use crate::size::{BUNDLE_GZIP_TARGET as BUNDLE_GZIP_BUDGET, EMBED_GZIP_BUDGET};
+use crate::size::{BUNDLE_GZIP_BUDGET, EMBED_GZIP_BUDGET};
 
 /// Interactive within this long of the click, wasm cached (ms).
 pub const OPEN_WARM_BUDGET_MS: f64 = 150.0;
