@@ -191,6 +191,24 @@ async fn data_attributes_win_over_the_server_theme_which_wins_over_init() {
     assert_eq!(v["greeting"], "Init greeting");
     assert_eq!(v["header"], "rgb(0, 170, 119)");
     assert_eq!(v["on"], "rgb(0, 0, 0)");
+
+    // `init` once the widget is up applies at once, with the same
+    // precedence: its new greeting and radius show, its title and colour
+    // stay under the tag's and the server's.
+    browser
+        .js(r##"Causette.init({ greeting: "Later greeting", title: "Init title", color: "#ff0000", radius: 3 })"##)
+        .await;
+    wait_value(&browser, "text('.greeting')", json!("Later greeting")).await;
+    let v = read(
+        &browser,
+        "{ title: text('.title'), subtitle: text('.subtitle'), header: css('.header', 'backgroundColor'), \
+           radius: css('.panel', 'borderTopLeftRadius') }",
+    )
+    .await;
+    assert_eq!(v["title"], "Tag title");
+    assert_eq!(v["subtitle"], "Server subtitle");
+    assert_eq!(v["header"], "rgb(0, 170, 119)");
+    assert_eq!(v["radius"], "3px");
     browser.close().await;
 }
 

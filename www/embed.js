@@ -34,8 +34,11 @@
       all.slice().forEach(function (h) { h[n](a); });
     });
     listen(C, every);
+    // Widgets read the options when they load; loaded ones (`c`, their
+    // control) are told again.
     C.init = function (x) {
       Object.assign(opts, x);
+      all.forEach(function (h) { h.c?.('init', opts); });
       return C;
     };
     C.get = function (k) {
@@ -83,8 +86,8 @@
       .then(function (m) {
         return m.default({ module_or_path: base + 'causette-widget_bg.wasm' }).then(function () {
           if (started == 2) return;
-          ctl = m.mount(root, { site: h.site, api: api, attrs: o, init: shared[2] }, emit);
-          queue.forEach(function (c) { ctl(c[0], c[1]); });
+          ctl = h.c = m.mount(root, { site: h.site, api: api, attrs: o, init: shared[2] }, emit);
+          queue.forEach(function (c) { ctl.apply(0, c); });
           queue = 0;
         });
       })
@@ -108,7 +111,7 @@
       '.launcher{position:fixed;' + pos + ':' + px(o.offsetX) + ';bottom:' + px(o.offsetY) +
       ';z-index:' + (o.zIndex >= 0 ? +o.zIndex : 2147483000) + ';width:56px;height:56px;' +
       'border-radius:50%;border:0;display:grid!important;place-items:center;background:' + (/^#([\da-f]{3}){1,2}$/i.test(o.color) ? o.color : '#4f46e5') +
-      ';color:#fff;box-shadow:0 4px 14px rgba(0,0,0,.25)}');
+      ';color:#fff;box-shadow:0 4px 14px #0004}');
     root.adoptedStyleSheets = [sheet];
     var b = d.createElement('button');
     b.className = 'launcher';
@@ -126,7 +129,7 @@
     }));
     b.appendChild(icon);
     root.appendChild(b);
-    b.onclick = function () { h.open(); };
+    b.onclick = h.open;
     b.onpointerenter = b.onfocus = load;
     // Without requestIdleCallback (Safari), right after this script.
     if (o.open == 'true') load();

@@ -51,11 +51,14 @@ pub fn Widget(
     // is named once in the console, however often it is read. A signal
     // set by an effect, not a memo: memos cost ~5 KB gzip of bundle.
     let warned = StoredValue::new_local(Vec::<String>::new());
+    // `Causette.init` after load hands the options over again.
+    let init = RwSignal::new_local(config.init.clone());
     let resolve = move |server: Option<&crate::json::Object>| {
         let theme = server.and_then(|c| c.object("theme"));
         let scopes = server.and_then(|c| c.str("scopes")).unwrap_or_default();
+        let init = init.get();
         let layers: Vec<&crate::json::Object> =
-            [config.attrs.as_ref(), theme.as_ref(), config.init.as_ref()]
+            [config.attrs.as_ref(), theme.as_ref(), init.as_ref()]
                 .into_iter()
                 .flatten()
                 .collect();
@@ -141,6 +144,7 @@ pub fn Widget(
             }
         }
         "identify" => session.identify(arg),
+        "init" => init.set(crate::json::Object::from_js(arg)),
         "destroy" => session.stop(),
         _ => {}
     }));
