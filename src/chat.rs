@@ -45,6 +45,9 @@ pub struct ChatMessage {
     pub delivery: Delivery,
     /// For an assistant reply: the visitor message it answers.
     pub reply_to: Option<String>,
+    /// Came with a transcript restored from the server rather than live on
+    /// this page: shown, but not read out as a new reply.
+    pub restored: bool,
 }
 
 /// A stream event, decoded from its SSE `event` name and JSON `data`.
@@ -168,6 +171,7 @@ impl Transcript {
             tree: None,
             delivery: Delivery::Sending,
             reply_to: None,
+            restored: false,
         });
     }
 
@@ -184,6 +188,9 @@ impl Transcript {
             })
             .collect();
         self.messages = messages;
+        for m in &mut self.messages {
+            m.restored = true;
+        }
         self.messages.extend(pending);
     }
 
@@ -246,6 +253,7 @@ impl Transcript {
                         tree,
                         delivery: Delivery::Sent,
                         reply_to: None,
+                        restored: false,
                     }),
                 }
             }
@@ -267,6 +275,7 @@ impl Transcript {
                         tree: None,
                         delivery: Delivery::Streaming,
                         reply_to,
+                        restored: false,
                     });
                 }
             }
@@ -301,6 +310,7 @@ impl Transcript {
                     tree,
                     delivery: Delivery::Sent,
                     reply_to: None,
+                    restored: false,
                 }),
             },
             ChatEvent::ReplyError { id, reply_to } => {
@@ -492,6 +502,7 @@ mod tests {
             text: text.into(),
             delivery: Delivery::Sent,
             reply_to: None,
+            restored: false,
             tree: None,
         }
     }
@@ -527,6 +538,13 @@ mod tests {
         t.apply(ev("reply.delta", r#"{"id":"r0","text":"xx"}"#));
         t.apply(ev("reply.end", r#"{"id":"r0","text":"answer"}"#));
         assert_eq!(t, before);
+        // What came with the transcript is marked, what waits here is not,
+        // and a reply that starts afterwards is live.
+        let restored: Vec<bool> = t.messages.iter().map(|m| m.restored).collect();
+        assert_eq!(restored, [true, true, true, false, false]);
+        t.apply(ev("reply.start", r#"{"id":"r1","reply_to":"c2"}"#));
+        t.apply(ev("reply.end", r#"{"id":"r1","text":"later"}"#));
+        assert!(!t.messages[5].restored);
     }
 
     #[test]

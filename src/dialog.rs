@@ -67,11 +67,12 @@ pub fn attach(root: &JsValue) {
     );
     call(&panel, "append", &[&live]);
     let vv = get(&window, "visualViewport");
-    // Finished replies on screen; none counted until the list first shows a
-    // message, so a transcript restored on load is not read out.
+    // Finished replies on screen that arrived live (a restored transcript
+    // is not read out); counted from the first look.
+    let widget = root.clone();
     let (root, was_open, replies) = (root.clone(), Cell::new(false), Cell::new(None));
     let saved = RefCell::new(Saved::None);
-    // One handler for every source: a key pressed in the panel, the visual
+    // One handler for every source: a key pressed in the widget, the visual
     // viewport moving, the panel's DOM changing (shown, hidden, a reply).
     let handler = {
         let (panel, vv, window) = (panel.clone(), vv.clone(), window.clone());
@@ -104,7 +105,9 @@ pub fn attach(root: &JsValue) {
         }
     };
     let handler = Closure::<dyn Fn(JsValue)>::new(handler).into_js_value();
-    call(&panel, "addEventListener", &[&"keydown".into(), &handler]);
+    // Escape from anywhere in the widget, the launcher included; never
+    // from the host page, whose keys are its own.
+    call(&widget, "addEventListener", &[&"keydown".into(), &handler]);
     if !vv.is_undefined() {
         for event in ["resize", "scroll"] {
             call(&vv, "addEventListener", &[&event.into(), &handler]);
@@ -133,16 +136,10 @@ fn announce(panel: &JsValue, live: &JsValue, seen: &Cell<Option<u32>>) {
     let list = call(
         panel,
         "querySelectorAll",
-        &[&".assistant:not(.greeting):not(.streaming)".into()],
+        &[&".assistant:not(.greeting):not(.streaming):not(.restored)".into()],
     );
     let n = get(&list, "length").as_f64().unwrap_or(0.0) as u32;
-    let before = match seen.get() {
-        Some(before) => before,
-        None if find(panel, ".visitor").is_truthy() => n,
-        None => return,
-    };
-    seen.set(Some(n));
-    if n > before {
+    if seen.replace(Some(n)).is_some_and(|before| n > before) {
         let last = call(&list, "item", &[&(n - 1).into()]);
         let mut text = find(&last, ".note");
         if text.is_null() {

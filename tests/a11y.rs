@@ -184,6 +184,74 @@ async fn keyboard_alone_opens_chats_and_closes() {
     press(&b, Key::Escape).await;
     wait_for("the panel to close", || async { !panel_open(&b).await }).await;
     wait_focus(&b, "widget launcher").await;
+
+    // Open again; Escape also closes it with the focus back on the launcher.
+    press(&b, Key::Enter).await;
+    wait_for("the panel to open again", || panel_open(&b)).await;
+    wait_focus(&b, "widget input").await;
+    b.js(&format!(
+        "{SHADOW}.querySelector('.launcher').focus(); return true;"
+    ))
+    .await;
+    wait_focus(&b, "widget launcher").await;
+    press(&b, Key::Escape).await;
+    wait_for("the panel to close from the launcher", || async {
+        !panel_open(&b).await
+    })
+    .await;
+    b.close().await;
+}
+
+/// Records, from the page's start, each text the widget's live region
+/// takes (a host-page script: the region exists once the widget mounts).
+const RECORD_LIVE: &str = "<script>window.__said = []; const t = setInterval(() => { \
+    const h = document.querySelector('causette-widget'); \
+    const l = h && h.shadowRoot && h.shadowRoot.querySelector('[aria-live]'); \
+    if (!l) return; clearInterval(t); \
+    new MutationObserver(() => window.__said.push(l.textContent)) \
+      .observe(l, { childList: true, characterData: true, subtree: true }); }, 5);</script>";
+
+#[tokio::test]
+async fn a_reload_reads_out_only_the_reply_that_arrives_after_it() {
+    let (server, page) = setup(RECORD_LIVE, "").await;
+    let b = Browser::start().await;
+    b.goto(&page.url()).await;
+    open_panel(&b).await;
+    let first = chat(&b, "How do I add the widget to my website?", "embed.js").await;
+
+    // A message waits in the outbox (typed, then the tab closed before it
+    // went out): on reload it shows at once, before the transcript comes
+    // back with the earlier reply, which must not be read out again.
+    let ns = format!("causette:{}:demo", server.url());
+    let kept = b
+        .js(&format!(
+            "localStorage.setItem({:?}, crypto.randomUUID() + '\\u001f' + 'Can I change the colour?' + '\\u001e'); \
+             return Object.keys(localStorage).filter(k => k.startsWith({ns:?})).length;",
+            format!("{ns}:outbox")
+        ))
+        .await;
+    assert!(
+        kept.as_u64().unwrap_or(0) >= 2,
+        "the widget's own keys are under {ns}: {kept}"
+    );
+    b.goto(&page.url()).await;
+    open_panel(&b).await;
+    let live_reply = ".message.assistant:not(.greeting):not(.streaming):not(.restored)";
+    let second = b
+        .wait_text(live_reply, "the answer to the waiting message", |t| {
+            !t.is_empty()
+        })
+        .await;
+    b.wait_text(FINISHED_REPLY, "the earlier reply, restored", |t| {
+        t == first
+    })
+    .await;
+    // Anything late would show within a second.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let said: Vec<String> = serde_json::from_value(b.js("return window.__said").await).unwrap();
+    let said: Vec<&String> = said.iter().filter(|s| !s.is_empty()).collect();
+    assert_eq!(said.len(), 1, "only the new reply is read out: {said:?}");
+    assert_eq!(said[0].trim(), second.trim());
     b.close().await;
 }
 

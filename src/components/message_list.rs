@@ -71,7 +71,11 @@ fn Message(message: ChatMessage) -> impl IntoView {
         }
     };
     view! {
-        <li class=format!("message {role} {state}") data-id=message.id.clone()>
+        // `restored`: not read out by the live region (see `dialog`).
+        <li
+            class=format!("message {role} {state}{}", if message.restored { " restored" } else { "" })
+            data-id=message.id.clone()
+        >
             <div class=class use:body=(message.text, message.tree) />
             {note.map(|n| view! { <span class="note">{n}</span> })}
             {failed
