@@ -89,9 +89,15 @@ impl WordPress {
             .expect("link the plugin");
 
         let data = dir.path().join("db");
+        // Its own temporary folder: two databases set up at once in /tmp
+        // can collide on their temporary tables' names.
+        let tmp = dir.path().join("db-tmp");
+        std::fs::create_dir(&tmp).expect("the database's temp dir");
+        let tmpdir = format!("--tmpdir={}", tmp.display());
         run(Command::new("mariadb-install-db")
             .arg("--no-defaults")
             .arg(format!("--datadir={}", data.display()))
+            .arg(&tmpdir)
             .args([
                 "--auth-root-authentication-method=normal",
                 "--skip-test-db",
@@ -102,6 +108,7 @@ impl WordPress {
             .arg("--no-defaults")
             .arg(format!("--datadir={}", data.display()))
             .arg(format!("--socket={}", socket.display()))
+            .arg(&tmpdir)
             .arg(format!(
                 "--pid-file={}",
                 dir.path().join("db.pid").display()
