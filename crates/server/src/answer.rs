@@ -216,7 +216,9 @@ async fn fail(
 /// crashed mid-reply), every few seconds, so their visitors are offered a
 /// retry instead of a reply that never ends. Safe on every node at once.
 /// With SQLite this node is the only one: whatever was streaming before
-/// it started was lost with the previous process, and is failed at once.
+/// it started was lost with the previous process, and is failed at once,
+/// as is every question the previous process stored but never started to
+/// answer.
 pub fn watch_lost_replies(state: AppState) {
     let started = crate::store::now_millis();
     let alone = state.store.backend() == crate::store::Backend::Sqlite;
@@ -228,6 +230,9 @@ pub fn watch_lost_replies(state: AppState) {
             }
             let silent = crate::store::now_millis() - LOST_AFTER.as_millis() as i64;
             let before = if first && alone { started } else { silent };
+            if first && alone {
+                fail_unanswered(&state, started).await;
+            }
             first = false;
             let lost = match state.store.stale_replies(before).await {
                 Ok(lost) => lost,
@@ -247,6 +252,41 @@ pub fn watch_lost_replies(state: AppState) {
             }
         }
     });
+}
+
+/// Gives each question stored before `before_ms` with no reply at all a
+/// failed one, so its visitor sees the retry (which answers it) rather
+/// than a question left hanging. Only when no other node can be answering:
+/// a question waiting its turn has no reply yet either.
+async fn fail_unanswered(state: &AppState, before_ms: i64) {
+    let questions = match state.store.unanswered(before_ms).await {
+        Ok(q) => q,
+        Err(e) => return tracing::warn!(error = ?e, "cannot look for unanswered questions"),
+    };
+    for q in questions {
+        let (cid, to) = (&q.conversation_id, &q.question);
+        tracing::warn!(conversation = %cid, message = %to.id, "question left unanswered by the previous process; offering a retry");
+        let reply_id = crate::store::new_id("msg");
+        let failed = async {
+            let start = state
+                .bus
+                .append(
+                    &state.store,
+                    cid,
+                    "reply.start",
+                    &json!({"id": reply_id, "role": "assistant", "reply_to": to.id}),
+                )
+                .await?;
+            state
+                .store
+                .start_reply(cid, &reply_id, to, start.id)
+                .await?;
+            fail(state, cid, &reply_id, Some(&to.id), "", "server_error").await
+        };
+        if let Err(e) = failed.await {
+            tracing::warn!(error = ?e, "cannot mark an unanswered question");
+        }
+    }
 }
 
 /// Splits text into pieces of `words` words, keeping every character, so

@@ -226,6 +226,90 @@ async fn a_reply_lost_with_its_server_is_failed_then_answered_on_retry() {
 }
 
 #[tokio::test]
+async fn a_question_stored_before_a_crash_but_never_started_gets_a_retry() {
+    let (mut s, db) = Server::start().await;
+    if db.is_postgres() {
+        // Other nodes may hold questions waiting their turn: only a lone
+        // SQLite server knows at start-up that nothing is answering.
+        return;
+    }
+    let (token, cid) = s.session().await;
+    let sent: Value = send(
+        &s,
+        &token,
+        &cid,
+        "k1",
+        "How do I add the widget to my site?",
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    transcript_until(&s, &token, &cid, |t| {
+        states(t).last().is_some_and(|(_, st)| st == "done") && states(t).len() == 2
+    })
+    .await;
+    // The crash came after the question was stored and before its reply
+    // started: no reply, no reply event.
+    s.stop().await;
+    {
+        use sqlx::Connection as _;
+        let mut conn = sqlx::SqliteConnection::connect(&db.sqlite_url())
+            .await
+            .unwrap();
+        sqlx::query("DELETE FROM messages WHERE role = 'assistant'")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        sqlx::query("DELETE FROM events WHERE kind LIKE 'reply.%'")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    s.resume().await;
+
+    let t = transcript_until(&s, &token, &cid, |t| states(t).len() == 2).await;
+    assert_eq!(
+        states(&t),
+        [
+            ("visitor".to_owned(), "done".to_owned()),
+            ("assistant".to_owned(), "failed".to_owned())
+        ],
+        "{t}"
+    );
+    let events = events_until(&s, &token, &cid, 0, "reply.error").await;
+    assert_eq!(events.last().unwrap().2["reply_to"], sent["id"]);
+
+    // The widget's Retry (the same message again) gets the answer.
+    let again = send(
+        &s,
+        &token,
+        &cid,
+        "k1",
+        "How do I add the widget to my site?",
+    )
+    .await;
+    assert_eq!(again.status(), 200);
+    let t = transcript_until(&s, &token, &cid, |t| {
+        states(t).last().is_some_and(|(_, st)| st == "done") && states(t).len() == 2
+    })
+    .await;
+    assert!(t["messages"][1]["text"]
+        .as_str()
+        .unwrap()
+        .contains("embed.js"));
+
+    // Started again, it leaves answered questions alone.
+    s.restart().await;
+    let t = transcript_until(&s, &token, &cid, |t| states(t).len() == 2).await;
+    assert_eq!(
+        states(&t)[1],
+        ("assistant".to_owned(), "done".to_owned()),
+        "{t}"
+    );
+}
+
+#[tokio::test]
 async fn messages_per_minute_are_limited_per_session() {
     let (s, _db) = Server::start_with(&["--messages-per-minute", "2"]).await;
     let (token, cid) = s.session().await;

@@ -37,6 +37,16 @@ pub struct StaleReply {
     pub reply_to: Option<String>,
 }
 
+/// A visitor message whose reply never started.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Unanswered {
+    /// Its conversation.
+    pub conversation_id: String,
+    /// The message.
+    #[sqlx(flatten)]
+    pub question: Message,
+}
+
 /// One stored stream event.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct EventRow {
@@ -272,6 +282,22 @@ impl Store {
             "SELECT id, conversation_id, reply_to FROM messages
              WHERE state = 'streaming' AND updated_at < $1",
         )
+        .bind(before_ms)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Visitor messages stored before `before_ms` that have no reply at
+    /// all, not even a failed one (their server stopped between storing
+    /// the message and starting its reply), oldest first.
+    pub async fn unanswered(&self, before_ms: i64) -> anyhow::Result<Vec<Unanswered>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT conversation_id, {MESSAGE_COLUMNS} FROM messages q
+             WHERE role = 'visitor' AND created_at < $1
+               AND NOT EXISTS (SELECT 1 FROM messages r
+                               WHERE r.conversation_id = q.conversation_id AND r.reply_to = q.id)
+             ORDER BY created_at"
+        ))
         .bind(before_ms)
         .fetch_all(&self.pool)
         .await?)

@@ -21,7 +21,7 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::AnyPool;
 use sqlx::Executor as _;
 
-pub use conversations::{EventRow, Message};
+pub use conversations::{EventRow, Message, Unanswered};
 pub use refresh::{new_token, Refresh, RefreshPolicy, SessionRow};
 pub use sessions::{Identity, NewSession, Revoked};
 pub use sites::{Plan, Site, SiteChanges};

@@ -42,6 +42,11 @@ impl Database {
         Database { dir, url }
     }
 
+    /// The SQLite database file (when this is not PostgreSQL).
+    pub fn sqlite_url(&self) -> String {
+        format!("sqlite://{}", self.dir.path().join("causette.db").display())
+    }
+
     /// Whether this is PostgreSQL.
     pub fn is_postgres(&self) -> bool {
         self.url.is_some()
@@ -155,10 +160,20 @@ impl Server {
 
     /// Kills and starts it again on the same port and database.
     pub async fn restart(&mut self) {
+        self.stop().await;
+        self.spawn().await;
+    }
+
+    /// Kills it, as a crash would; [`Self::resume`] starts it again.
+    pub async fn stop(&mut self) {
         if let Some(mut c) = self.child.take() {
             let _ = c.kill().await;
             let _ = c.wait().await;
         }
+    }
+
+    /// Starts a stopped server again on the same port and database.
+    pub async fn resume(&mut self) {
         self.spawn().await;
     }
 
