@@ -7,11 +7,9 @@ use axum::routing::get;
 use axum::Router;
 
 use crate::app::AppState;
-use crate::bundle::content_type;
+use crate::bundle::{accepts_gzip, content_type, Served};
 use crate::error::ApiError;
 
-// www/embed.js, minified when `cargo xtask build` made dist/embed.js.
-const EMBED_JS: &str = include_str!(concat!(env!("OUT_DIR"), "/embed.js"));
 const DEMO_PAGE: &str = include_str!("../../../../www/demo/index.html");
 const HOSTILE_PAGE: &str = include_str!("../../../../www/demo/hostile.html");
 
@@ -40,27 +38,23 @@ async fn favicon() -> impl IntoResponse {
 /// The loader, pointing at the current bundle. Short cache plus ETag, so a
 /// new release reaches visitors within minutes.
 async fn embed_js(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let hash = &state.bundle.hash;
-    let etag = format!("\"{hash}\"");
+    let etag = format!("\"{}\"", state.bundle.hash);
     if headers
         .get(header::IF_NONE_MATCH)
         .is_some_and(|v| v.as_bytes() == etag.as_bytes())
     {
         return StatusCode::NOT_MODIFIED.into_response();
     }
-    let body = EMBED_JS.replace("__CAUSETTE_BUNDLE__", hash);
-    (
-        [
-            (
-                header::CONTENT_TYPE,
-                "text/javascript; charset=utf-8".to_owned(),
-            ),
-            (header::CACHE_CONTROL, "public, max-age=300".to_owned()),
-            (header::ETAG, etag),
-        ],
-        body,
-    )
-        .into_response()
+    let mut response = served(
+        &state.bundle.loader,
+        "text/javascript; charset=utf-8",
+        "public, max-age=300",
+        &headers,
+    );
+    if let Ok(etag) = etag.parse() {
+        response.headers_mut().insert(header::ETAG, etag);
+    }
+    response
 }
 
 /// A bundle file. Under the current hash it never changes, so it is cached
@@ -68,8 +62,9 @@ async fn embed_js(State(state): State<AppState>, headers: HeaderMap) -> Response
 async fn widget_file(
     State(state): State<AppState>,
     Path((hash, file)): Path<(String, String)>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let bytes = state
+    let served_file = state
         .bundle
         .file(&file)
         .ok_or(ApiError::NotFound("widget file"))?;
@@ -78,12 +73,34 @@ async fn widget_file(
     } else {
         "no-cache"
     };
-    Ok((
-        [
-            (header::CONTENT_TYPE, content_type(&file)),
-            (header::CACHE_CONTROL, cache),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(served(served_file, content_type(&file), cache, &headers))
+}
+
+/// `file` gzipped when the request takes gzip, else as it is; caches are
+/// told the answer depends on `Accept-Encoding`.
+fn served(
+    file: &Served,
+    content_type: &'static str,
+    cache: &'static str,
+    request: &HeaderMap,
+) -> Response {
+    let gzip = request
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(accepts_gzip);
+    let headers = [
+        (header::CONTENT_TYPE, content_type),
+        (header::CACHE_CONTROL, cache),
+        (header::VARY, "Accept-Encoding"),
+    ];
+    if gzip {
+        (
+            headers,
+            [(header::CONTENT_ENCODING, "gzip")],
+            file.gzip.clone(),
+        )
+            .into_response()
+    } else {
+        (headers, file.plain.clone()).into_response()
+    }
 }
