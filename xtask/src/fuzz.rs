@@ -1,12 +1,13 @@
-//! `cargo xtask fuzz [--seconds N]`: fuzz the token decoder with cargo-fuzz.
-//! A manual tool: when cargo-fuzz or nightly is missing it says how to get
-//! them and exits successfully.
+//! `cargo xtask fuzz [--seconds N]`: fuzz the token decoder with cargo-fuzz,
+//! on the nightly the widget bundle is built with (`cargo xtask setup`
+//! installs it). A manual tool: when cargo-fuzz or that nightly is missing
+//! it says how to get them and exits successfully.
 
 use anyhow::{Context, Result};
 
 use crate::cmd::Cmd;
 use crate::flags::Flags;
-use crate::project;
+use crate::project::{self, WIDGET_TOOLCHAIN};
 
 const TARGET: &str = "decode";
 const DEFAULT_SECONDS: u64 = 60;
@@ -25,7 +26,8 @@ pub fn run(mut flags: Flags) -> Result<()> {
         return Ok(());
     }
     Cmd::new("cargo")
-        .args(["+nightly", "fuzz", "run", TARGET, "--"])
+        .arg(format!("+{WIDGET_TOOLCHAIN}"))
+        .args(["fuzz", "run", TARGET, "--"])
         .arg(format!("-max_total_time={seconds}"))
         .dir(project::root().join("crates/token"))
         .run()
@@ -42,15 +44,15 @@ fn unavailable() -> Option<String> {
         ));
     }
     let toolchains = Cmd::new("rustup").args(["toolchain", "list"]).probe();
-    if !toolchains.is_some_and(|t| t.lines().any(|l| l.starts_with("nightly"))) {
-        return Some(
-            "cargo-fuzz needs a nightly toolchain and none is installed.\n\
-             Get it with: rustup toolchain install nightly"
-                .to_owned(),
-        );
+    if !toolchains.is_some_and(|t| t.lines().any(|l| l.starts_with(WIDGET_TOOLCHAIN))) {
+        return Some(format!(
+            "cargo-fuzz needs {WIDGET_TOOLCHAIN}, which is not installed.\n\
+             Get it with: cargo xtask setup"
+        ));
     }
     if Cmd::new("cargo")
-        .args(["+nightly", "fuzz", "--version"])
+        .arg(format!("+{WIDGET_TOOLCHAIN}"))
+        .args(["fuzz", "--version"])
         .probe()
         .is_none()
     {
