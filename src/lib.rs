@@ -77,9 +77,10 @@ pub fn mount(
     let container: web_sys::HtmlElement = document.create_element("div")?.unchecked_into();
     container.set_class_name("causette");
     root.append_child(&container)?;
-    // The loader's placeholder launcher goes once ours is in place; a
-    // keyboard visitor who had tabbed to it stays on the launcher.
-    let placeholder = root.query_selector("[data-causette-placeholder]")?;
+    // The loader's placeholder launcher (the only button in the root until
+    // the widget renders) goes once ours is in place; a keyboard visitor
+    // who had tabbed to it stays on the launcher.
+    let placeholder = root.query_selector("button")?;
     let focused = placeholder.is_some() && root.active_element() == placeholder;
     let control = components::Control::default();
     let (c, r, el) = (control.clone(), root.clone(), container.clone());

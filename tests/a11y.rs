@@ -81,7 +81,7 @@ async fn panel_open(b: &Browser) -> bool {
 /// Opens the panel with a click on the launcher and waits until it shows
 /// and its open animation (if any) is over.
 async fn open_panel(b: &Browser) {
-    b.click(".launcher:not([data-causette-placeholder])").await;
+    b.click(".causette .launcher").await;
     wait_for("the panel to open", || panel_open(b)).await;
     b.js(&format!(
         "return Promise.all({SHADOW}.querySelector('.panel').getAnimations().map(a => a.finished)).then(() => true)"

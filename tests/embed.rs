@@ -480,5 +480,15 @@ async fn two_widgets_on_one_page_chat_independently_and_one_can_be_inline() {
         .await;
         assert_eq!(n, json!(1), "{host}");
     }
+
+    // Both widgets came from one bundle, fetched once; the wasm was asked
+    // for before the JS glue had even arrived (side by side, not in turn).
+    let fetched = browser
+        .js("const e = performance.getEntriesByType('resource'); \
+             const of = end => e.filter(r => r.name.endsWith(end)); \
+             const glue = of('/causette-widget.js'), wasm = of('/causette-widget_bg.wasm'); \
+             return [glue.length, wasm.length, wasm[0].startTime <= glue[0].responseEnd];")
+        .await;
+    assert_eq!(fetched, json!([1, 1, true]), "glue, wasm, side by side");
     browser.close().await;
 }

@@ -22,7 +22,7 @@
   function listen(h, l) {
     h.on = function (e, f) { l.push([e, f]); };
     h.off = function (e, f) {
-      for (var i = l.length; i--;) if (l[i][0] == e && l[i][1] == f) l.splice(i, 1);
+      l.splice(l.findIndex(function (x) { return x[0] == e && x[1] == f; }) >>> 0, 1);
     };
   }
 
@@ -42,7 +42,7 @@
       return C;
     };
     C.get = function (k) {
-      return all.filter(function (x) { return x.site == k; })[0];
+      return all.find(function (x) { return x.site == k; });
     };
     // Shared with the other tags, not for pages to use.
     C._ = [all, every, opts];
@@ -58,7 +58,7 @@
     if (ctl) ctl(n, a);
     else { queue.push([n, a]); load(); }
   });
-  h.site = o.site || '';
+  h.site = o.site;
   listen(h, mine);
   shared[0].push(h);
 
@@ -82,9 +82,14 @@
   function load() {
     if (started) return;
     started = 1;
-    import(base + 'causette-widget.js')
-      .then(function (m) {
-        return m.default({ module_or_path: base + 'causette-widget_bg.wasm' }).then(function () {
+    // The glue and the wasm are fetched side by side; widgets of the same
+    // bundle share one fetch.
+    Promise.all([
+      import(base + 'causette-widget.js'),
+      shared[base] = shared[base] || fetch(base + 'causette-widget_bg.wasm')
+    ])
+      .then(function ([m, wasm]) {
+        return m.default({ module_or_path: wasm }).then(function () {
           if (started == 2) return;
           ctl = h.c = m.mount(root, { site: h.site, api: api, attrs: o, init: shared[2] }, emit);
           queue.forEach(function (c) { ctl.apply(0, c); });
@@ -92,7 +97,7 @@
         });
       })
       .catch(function (e) {
-        started = 0;
+        started = shared[base] = 0;
         console.error('Causette: cannot load ' + base, e);
       });
   }
@@ -110,13 +115,12 @@
     sheet.replaceSync(':host{all:initial!important}' +
       '.launcher{position:fixed;' + pos + ':' + px(o.offsetX) + ';bottom:' + px(o.offsetY) +
       ';z-index:' + (o.zIndex >= 0 ? +o.zIndex : 2147483000) + ';width:56px;height:56px;' +
-      'border-radius:50%;border:0;display:grid!important;place-items:center;background:' + (/^#([\da-f]{3}){1,2}$/i.test(o.color) ? o.color : '#4f46e5') +
+      'border-radius:50%;border:0;display:grid;place-items:center;background:' + (/^#([\da-f]{3}){1,2}$/i.test(o.color) ? o.color : '#4f46e5') +
       ';color:#fff;box-shadow:0 4px 14px #0004}');
     root.adoptedStyleSheets = [sheet];
     var b = d.createElement('button');
     b.className = 'launcher';
     b.ariaLabel = o.launcherLabel || 'Open chat';
-    b.setAttribute('data-causette-placeholder', '');
     var svg = function (n, a) {
       var e = d.createElementNS('http://www.w3.org/2000/svg', n);
       for (var k in a) e.setAttribute(k, a[k]);
