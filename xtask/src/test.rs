@@ -142,7 +142,13 @@ fn clippy() -> Result<()> {
 
 fn native_tests() -> Result<()> {
     Cmd::new("cargo")
-        .args(["test", "--workspace", "--exclude", "causette-widget"])
+        .args([
+            "test",
+            "--no-fail-fast",
+            "--workspace",
+            "--exclude",
+            "causette-widget",
+        ])
         .run()?;
     Cmd::new("cargo")
         .args(["test", "-p", "causette-widget", "--lib"])
@@ -258,8 +264,9 @@ fn end_to_end_tests() -> Result<()> {
             targets.push(name);
         }
     }
+    // Every file runs even after one fails, so a run reports all failures.
     Cmd::new("cargo")
-        .args(["test", "-p", "causette-widget"])
+        .args(["test", "--no-fail-fast", "-p", "causette-widget"])
         .args(&targets)
         .args(["--", "--test-threads=2"])
         .env("CAUSETTE_BIN", &causette)
