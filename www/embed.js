@@ -58,7 +58,7 @@
     if (ctl) ctl(n, a);
     else { queue.push([n, a]); load(); }
   });
-  h.site = o.site;
+  h.site = o.site || '';
   listen(h, mine);
   shared[0].push(h);
 
