@@ -178,7 +178,7 @@ fn figures(w: &Widget, v: &Visit) -> Figures {
             report::ms(r.longest_frame_gap_ms),
         ),
         format!(
-            "first visit: {} requests, {} as served; clicked {} after the launcher painted, \
+            "first visit: {} requests, {} decoded; clicked {} after the launcher painted, \
              {} gzip loaded by then; {} task(s) over 50 ms until opened (longest {})",
             v.loaded.len(),
             report::kb(v.loaded.iter().map(|l| l.body_bytes).sum()),
