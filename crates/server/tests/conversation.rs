@@ -307,6 +307,39 @@ async fn a_question_stored_before_a_crash_but_never_started_gets_a_retry() {
         ("assistant".to_owned(), "done".to_owned()),
         "{t}"
     );
+
+    // A crash between setting the failed reply aside for the retry and
+    // starting the new one: the question gets a retry again.
+    s.stop().await;
+    {
+        use sqlx::Connection as _;
+        let mut conn = sqlx::SqliteConnection::connect(&db.sqlite_url())
+            .await
+            .unwrap();
+        sqlx::query("DELETE FROM messages WHERE role = 'assistant' AND state = 'done'")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let set_aside: (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM messages WHERE state = 'retried'")
+                .fetch_one(&mut conn)
+                .await
+                .unwrap();
+        assert_eq!(set_aside.0, 1, "the first failed reply was set aside");
+    }
+    s.resume().await;
+    let t = transcript_until(&s, &token, &cid, |t| {
+        states(t).last().is_some_and(|(_, st)| st == "failed")
+    })
+    .await;
+    assert_eq!(
+        states(&t),
+        [
+            ("visitor".to_owned(), "done".to_owned()),
+            ("assistant".to_owned(), "failed".to_owned())
+        ],
+        "{t}"
+    );
 }
 
 #[tokio::test]

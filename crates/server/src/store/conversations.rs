@@ -287,15 +287,17 @@ impl Store {
         .await?)
     }
 
-    /// Visitor messages stored before `before_ms` that have no reply at
-    /// all, not even a failed one (their server stopped between storing
-    /// the message and starting its reply), oldest first.
+    /// Visitor messages stored before `before_ms` that have no reply, not
+    /// even a failed one (their server stopped between storing the message,
+    /// or setting a failed reply aside for a retry, and starting the
+    /// reply), oldest first.
     pub async fn unanswered(&self, before_ms: i64) -> anyhow::Result<Vec<Unanswered>> {
         Ok(sqlx::query_as(&format!(
             "SELECT conversation_id, {MESSAGE_COLUMNS} FROM messages q
              WHERE role = 'visitor' AND created_at < $1
                AND NOT EXISTS (SELECT 1 FROM messages r
-                               WHERE r.conversation_id = q.conversation_id AND r.reply_to = q.id)
+                               WHERE r.conversation_id = q.conversation_id AND r.reply_to = q.id
+                                 AND r.state <> 'retried')
              ORDER BY created_at"
         ))
         .bind(before_ms)
