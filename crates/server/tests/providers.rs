@@ -399,6 +399,47 @@ fn prompt_text(body: &Value) -> String {
 // ---- Streaming ----
 
 #[tokio::test]
+async fn a_follow_up_question_brings_the_passages_of_the_one_before() {
+    let vendor = Vendor::start(stream(OPENAI)).await;
+    let s = setup(
+        "openai:gpt-4o",
+        &format!("{}/v1", vendor.url),
+        Some(KEY_NAME),
+    )
+    .await;
+    let follow_up = "And for children?";
+    let mut history = history();
+    history.extend([
+        Turn {
+            role: Role::Visitor,
+            text: QUESTION.into(),
+        },
+        Turn {
+            role: Role::Assistant,
+            text: "Twelve euros a month.".into(),
+        },
+        // Stored before it is answered.
+        Turn {
+            role: Role::Visitor,
+            text: follow_up.into(),
+        },
+    ]);
+    let pieces = reply_stream(&s.state, "shop", follow_up, &history)
+        .await
+        .unwrap()
+        .expect("the site answers with a model");
+    let _: Vec<_> = tokio::time::timeout(Duration::from_secs(30), pieces.collect())
+        .await
+        .expect("the stream ends");
+    let prompt = prompt_text(&vendor.only_request().body);
+    assert!(
+        prompt.contains(PASSAGE),
+        "the follow-up names nothing the pages hold; the question before it does: {prompt}"
+    );
+    assert!(!prompt.contains("No passage of the site's pages matches"));
+}
+
+#[tokio::test]
 async fn each_vendor_streams_the_reply_in_order_from_its_documented_format() {
     assert!(
         GEMINI.contains("\r\n\r\n"),

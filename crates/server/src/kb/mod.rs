@@ -162,6 +162,34 @@ impl Library {
         Ok(hits.into_iter().filter(compose::relevant).collect())
     }
 
+    /// [`Library::passages`] for a question asked after `previous` (the
+    /// visitor's message before it): a follow-up such as "can I get my
+    /// money back?" rarely names its topic, so when the question alone
+    /// finds fewer than `limit` passages, those the previous message finds
+    /// come after them. (Searching both as one query would not do: a
+    /// passage must match half of what is asked to count.)
+    pub fn passages_in_context(
+        &self,
+        site: &str,
+        question: &str,
+        previous: Option<&str>,
+        limit: usize,
+    ) -> anyhow::Result<Vec<Hit>> {
+        let mut found = self.passages(site, question, limit)?;
+        let Some(previous) = previous.filter(|_| found.len() < limit) else {
+            return Ok(found);
+        };
+        for hit in self.passages(site, previous, limit)? {
+            let seen = found
+                .iter()
+                .any(|f| f.source == hit.source && f.heading == hit.heading && f.body == hit.body);
+            if !seen && found.len() < limit {
+                found.push(hit);
+            }
+        }
+        Ok(found)
+    }
+
     /// Indexes the bundled help into `site` when its index lacks it or holds
     /// an older version; leaves the site's other documents alone.
     pub fn ensure_bundled(&self, site: &str) -> anyhow::Result<bool> {

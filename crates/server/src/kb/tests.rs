@@ -75,6 +75,44 @@ fn answers_cite_the_file_that_holds_them() {
 }
 
 #[test]
+fn a_follow_up_finds_its_passages_with_the_message_before_it() {
+    let (_docs, _data, lib) = library_with_folder();
+    let follow_up = "Can I get my money back?";
+    let alone = lib.passages("shop", follow_up, 4).unwrap();
+    assert!(
+        alone.iter().all(|h| !h.body.contains("refund")),
+        "the follow-up alone does not name returns: {alone:?}"
+    );
+    let previous = Some("What is your returns policy?");
+    let found = lib
+        .passages_in_context("shop", follow_up, previous, 4)
+        .unwrap();
+    assert!(
+        found.iter().any(|h| h.body.contains("full refund")),
+        "{found:?}"
+    );
+    // What the question finds alone comes first, and nothing twice.
+    assert_eq!(found[..alone.len()].len(), alone.len());
+    for (a, f) in alone.iter().zip(&found) {
+        assert_eq!((&a.source, &a.body), (&f.source, &f.body));
+    }
+    let mut bodies: Vec<&str> = found.iter().map(|h| h.body.as_str()).collect();
+    bodies.dedup();
+    assert_eq!(bodies.len(), found.len());
+    // A question that finds enough alone is searched alone.
+    let direct = lib
+        .passages_in_context(
+            "shop",
+            "When does the bakery open?",
+            Some("Do you ship to Canada?"),
+            1,
+        )
+        .unwrap();
+    assert_eq!(direct.len(), 1);
+    assert!(direct[0].body.contains("bakery"), "{direct:?}");
+}
+
+#[test]
 fn unknown_questions_get_a_plain_answer_in_their_language() {
     let (_docs, _data, lib) = library_with_folder();
     let a = lib

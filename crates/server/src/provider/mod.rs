@@ -187,6 +187,17 @@ pub async fn reply_stream(
     site_reply(&state.providers, &state.kb, &site, question, history).await
 }
 
+/// The visitor's message before `question` in `history` (which may end
+/// with the question itself, stored before it is answered).
+fn previous_question(history: &[Turn], question: &str) -> Option<String> {
+    let mut visitor = history.iter().rev().filter(|t| t.role == Role::Visitor);
+    let mut last = visitor.next()?;
+    if last.text.trim() == question.trim() {
+        last = visitor.next()?;
+    }
+    Some(last.text.clone())
+}
+
 /// [`reply_stream`] for a site already read, with the providers and
 /// knowledge bases given (`causette site ask` has no server state).
 pub async fn site_reply(
@@ -203,9 +214,11 @@ pub async fn site_reply(
     };
     let kb = kb.clone();
     let (key, asked) = (site.key.clone(), question.to_owned());
-    let found =
-        tokio::task::spawn_blocking(move || kb.passages(&key, &asked, prompt::MAX_PASSAGES))
-            .await?;
+    let previous = previous_question(history, question);
+    let found = tokio::task::spawn_blocking(move || {
+        kb.passages_in_context(&key, &asked, previous.as_deref(), prompt::MAX_PASSAGES)
+    })
+    .await?;
     let passages = found.unwrap_or_else(|e| {
         tracing::warn!(error = ?e, site = %site.key, "knowledge base search failed; asking the model without passages");
         Vec::new()
@@ -697,6 +710,31 @@ mod tests {
             model_base_url: base.map(Into::into),
             model_key: key.map(Into::into),
         }
+    }
+
+    #[test]
+    fn the_previous_question_skips_the_question_itself_and_replies() {
+        let turn = |role, text: &str| Turn {
+            role,
+            text: text.into(),
+        };
+        let history = [
+            turn(Role::Visitor, "What is your returns policy?"),
+            turn(Role::Assistant, "Thirty days."),
+            turn(Role::Visitor, "Can I get my money back?"),
+        ];
+        let q = "Can I get my money back?";
+        // Stored before it is answered, or not yet: the same one before it.
+        assert_eq!(
+            previous_question(&history, q).as_deref(),
+            Some("What is your returns policy?")
+        );
+        assert_eq!(
+            previous_question(&history[..2], q).as_deref(),
+            Some("What is your returns policy?")
+        );
+        assert_eq!(previous_question(&history[2..], q), None);
+        assert_eq!(previous_question(&[], q), None);
     }
 
     #[test]
