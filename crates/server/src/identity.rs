@@ -11,10 +11,12 @@ use sha2::Sha256;
 
 type HmacSha256 = Hmac<Sha256>;
 
-/// The hash a site's backend computes for `user_id` (lowercase hex).
-pub fn sign(secret: &str, user_id: &str) -> String {
+/// The hash a site's backend computes for `message`, the user id here
+/// (lowercase hex). The WordPress sync signs its requests the same way
+/// (see [`crate::kb::wordpress::signature`]).
+pub fn sign(secret: &str, message: &str) -> String {
     let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).expect("HMAC takes any key");
-    mac.update(user_id.as_bytes());
+    mac.update(message.as_bytes());
     mac.finalize()
         .into_bytes()
         .iter()
@@ -22,14 +24,15 @@ pub fn sign(secret: &str, user_id: &str) -> String {
         .collect()
 }
 
-/// Whether `hash` is the site's signature of `user_id`. The comparison is
-/// constant-time (`Mac::verify_slice`), so timing tells a forger nothing.
-pub fn verify(secret: &str, user_id: &str, hash: &str) -> bool {
+/// Whether `hash` is the site's signature of `message` (the user id). The
+/// comparison is constant-time (`Mac::verify_slice`), so timing tells a
+/// forger nothing.
+pub fn verify(secret: &str, message: &str, hash: &str) -> bool {
     let Some(bytes) = from_hex(hash.trim()) else {
         return false;
     };
     let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).expect("HMAC takes any key");
-    mac.update(user_id.as_bytes());
+    mac.update(message.as_bytes());
     mac.verify_slice(&bytes).is_ok()
 }
 

@@ -8,9 +8,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{bail, Context as _};
-use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
 
 use super::{parse, Document, Kind, Library};
 
@@ -302,13 +300,12 @@ pub async fn import(
 /// lowercase hex HMAC-SHA256 under the site secret (its ASCII text as key)
 /// of `"<key>\n<unix time>\n<url>"`.
 pub fn signature(secret: &str, key: &str, time: i64, url: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
-    mac.update(format!("{key}\n{time}\n{url}").as_bytes());
-    mac.finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::identity::sign(secret, &signed_text(key, time, url))
+}
+
+/// What [`signature`] signs.
+fn signed_text(key: &str, time: i64, url: &str) -> String {
+    format!("{key}\n{time}\n{url}")
 }
 
 /// Seconds a signed request's time may differ from the server's clock.
@@ -348,24 +345,12 @@ pub fn verify(
     if skew.abs() > SIGNATURE_SKEW_SECS {
         return Err(SignatureError::Skewed(skew));
     }
-    let Some(bytes) = hex(sig) else {
-        return Err(SignatureError::Mismatch);
-    };
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
-    mac.update(format!("{key}\n{time}\n{url}").as_bytes());
     // Constant-time comparison.
-    mac.verify_slice(&bytes)
-        .map_err(|_| SignatureError::Mismatch)
-}
-
-fn hex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
-        return None;
+    if crate::identity::verify(secret, &signed_text(key, time, url), sig) {
+        Ok(())
+    } else {
+        Err(SignatureError::Mismatch)
     }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 #[cfg(test)]
