@@ -68,18 +68,9 @@ pub fn compose(question: &str, hits: &[Hit], demo: bool) -> String {
     }
     let mut sources: Vec<String> = Vec::new();
     for h in &chosen {
-        let s = match &h.link {
-            Some(l) if l.starts_with("http://") || l.starts_with("https://") => {
-                format!("[{}]({l})", h.title)
-            }
-            _ => {
-                let file = h
-                    .source
-                    .rsplit(['/', '\\', ':'])
-                    .next()
-                    .unwrap_or(&h.source);
-                format!("*{}* (`{file}`)", h.title)
-            }
+        let s = match h.web_link() {
+            Some(l) => format!("[{}]({l})", h.title),
+            None => format!("*{}* (`{}`)", h.title, h.file_name()),
         };
         if !sources.contains(&s) {
             sources.push(s);

@@ -145,6 +145,25 @@ pub struct Hit {
     pub asked: usize,
 }
 
+impl Hit {
+    /// Its link when it is a web page's (`http`/`https`), the only kind a
+    /// reply may point a visitor to.
+    pub fn web_link(&self) -> Option<&str> {
+        self.link
+            .as_deref()
+            .filter(|l| l.starts_with("http://") || l.starts_with("https://"))
+    }
+
+    /// The file name of its source (a path's last part), to name a source
+    /// that has no web link.
+    pub fn file_name(&self) -> &str {
+        self.source
+            .rsplit(['/', '\\', ':'])
+            .next()
+            .unwrap_or(&self.source)
+    }
+}
+
 /// A source in the index and its number of passages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceInfo {

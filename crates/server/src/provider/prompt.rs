@@ -52,18 +52,9 @@ pub fn build(site_name: &str, passages: &[Hit], history: &[Turn], question: &str
             system.push_str(&format!(" — {}", h.heading));
         }
         system.push('\n');
-        match &h.link {
-            Some(l) if l.starts_with("http://") || l.starts_with("https://") => {
-                system.push_str(&format!("Link: {l}\n"));
-            }
-            _ => {
-                let file = h
-                    .source
-                    .rsplit(['/', '\\', ':'])
-                    .next()
-                    .unwrap_or(&h.source);
-                system.push_str(&format!("Source: {file} (no link)\n"));
-            }
+        match h.web_link() {
+            Some(l) => system.push_str(&format!("Link: {l}\n")),
+            None => system.push_str(&format!("Source: {} (no link)\n", h.file_name())),
         }
         system.push_str(h.body.trim());
         system.push('\n');
