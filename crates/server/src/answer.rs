@@ -72,20 +72,7 @@ pub async fn reply(
 ) -> anyhow::Result<()> {
     let _turn = state.answering.turn(conversation_id).await;
     let (bus, store) = (&state.bus, &state.store);
-    let reply_id = crate::store::new_id("msg");
-    let start = bus
-        .append(
-            store,
-            conversation_id,
-            "reply.start",
-            &json!({"id": reply_id, "role": "assistant", "reply_to": to.id}),
-        )
-        .await?;
-    // Stored before any text is streamed: a transcript read from now on
-    // resumes its stream at `start`, so no piece is missed.
-    store
-        .start_reply(conversation_id, &reply_id, to, start.id)
-        .await?;
+    let reply_id = start_reply(state, conversation_id, to).await?;
     let result = stream_text(state, site, conversation_id, &reply_id, to).await;
     let (text, failure) = match result {
         Ok((text, failure)) => (text, failure),
@@ -112,6 +99,32 @@ pub async fn reply(
         Some(code) => fail(state, conversation_id, &reply_id, Some(&to.id), &text, code).await?,
     }
     Ok(())
+}
+
+/// Starts a reply to `to`: its `reply.start` event, then the reply stored
+/// as streaming; returns its id. Stored before any text is streamed: a
+/// transcript read from now on resumes its stream at that event, so no
+/// piece is missed.
+async fn start_reply(
+    state: &AppState,
+    conversation_id: &str,
+    to: &Message,
+) -> anyhow::Result<String> {
+    let reply_id = crate::store::new_id("msg");
+    let start = state
+        .bus
+        .append(
+            &state.store,
+            conversation_id,
+            "reply.start",
+            &json!({"id": reply_id, "role": "assistant", "reply_to": to.id}),
+        )
+        .await?;
+    state
+        .store
+        .start_reply(conversation_id, &reply_id, to, start.id)
+        .await?;
+    Ok(reply_id)
 }
 
 /// Streams the reply's pieces as `reply.delta` events; the whole text and
@@ -266,21 +279,8 @@ async fn fail_unanswered(state: &AppState, before_ms: i64) {
     for q in questions {
         let (cid, to) = (&q.conversation_id, &q.question);
         tracing::warn!(conversation = %cid, message = %to.id, "question left unanswered by the previous process; offering a retry");
-        let reply_id = crate::store::new_id("msg");
         let failed = async {
-            let start = state
-                .bus
-                .append(
-                    &state.store,
-                    cid,
-                    "reply.start",
-                    &json!({"id": reply_id, "role": "assistant", "reply_to": to.id}),
-                )
-                .await?;
-            state
-                .store
-                .start_reply(cid, &reply_id, to, start.id)
-                .await?;
+            let reply_id = start_reply(state, cid, to).await?;
             fail(state, cid, &reply_id, Some(&to.id), "", "server_error").await
         };
         if let Err(e) = failed.await {
