@@ -50,6 +50,11 @@ fn states(t: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A transcript of one question and its finished answer.
+fn answered_once(t: &Value) -> bool {
+    states(t).last().is_some_and(|(_, st)| st == "done") && states(t).len() == 2
+}
+
 /// Reads SSE events until one named `until` arrives (or 10 s pass).
 async fn events_until(
     s: &Server,
@@ -204,10 +209,7 @@ async fn a_reply_lost_with_its_server_is_failed_then_answered_on_retry() {
         .status(),
         200
     );
-    let t = transcript_until(&s, &token, &cid, |t| {
-        states(t).last().is_some_and(|(_, st)| st == "done") && states(t).len() == 2
-    })
-    .await;
+    let t = transcript_until(&s, &token, &cid, answered_once).await;
     assert_eq!(
         states(&t),
         [
@@ -245,18 +247,12 @@ async fn a_question_stored_before_a_crash_but_never_started_gets_a_retry() {
     .json()
     .await
     .unwrap();
-    transcript_until(&s, &token, &cid, |t| {
-        states(t).last().is_some_and(|(_, st)| st == "done") && states(t).len() == 2
-    })
-    .await;
+    transcript_until(&s, &token, &cid, answered_once).await;
     // The crash came after the question was stored and before its reply
     // started: no reply, no reply event.
     s.stop().await;
     {
-        use sqlx::Connection as _;
-        let mut conn = sqlx::SqliteConnection::connect(&db.sqlite_url())
-            .await
-            .unwrap();
+        let mut conn = db.sqlite().await;
         sqlx::query("DELETE FROM messages WHERE role = 'assistant'")
             .execute(&mut conn)
             .await
@@ -290,10 +286,7 @@ async fn a_question_stored_before_a_crash_but_never_started_gets_a_retry() {
     )
     .await;
     assert_eq!(again.status(), 200);
-    let t = transcript_until(&s, &token, &cid, |t| {
-        states(t).last().is_some_and(|(_, st)| st == "done") && states(t).len() == 2
-    })
-    .await;
+    let t = transcript_until(&s, &token, &cid, answered_once).await;
     assert!(t["messages"][1]["text"]
         .as_str()
         .unwrap()
@@ -312,10 +305,7 @@ async fn a_question_stored_before_a_crash_but_never_started_gets_a_retry() {
     // starting the new one: the question gets a retry again.
     s.stop().await;
     {
-        use sqlx::Connection as _;
-        let mut conn = sqlx::SqliteConnection::connect(&db.sqlite_url())
-            .await
-            .unwrap();
+        let mut conn = db.sqlite().await;
         sqlx::query("DELETE FROM messages WHERE role = 'assistant' AND state = 'done'")
             .execute(&mut conn)
             .await

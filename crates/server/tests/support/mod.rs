@@ -42,9 +42,13 @@ impl Database {
         Database { dir, url }
     }
 
-    /// The SQLite database file (when this is not PostgreSQL).
-    pub fn sqlite_url(&self) -> String {
-        format!("sqlite://{}", self.dir.path().join("causette.db").display())
+    /// A connection to the SQLite database file (when this is not
+    /// PostgreSQL), to put it in a state only a crash leaves behind.
+    pub async fn sqlite(&self) -> sqlx::SqliteConnection {
+        let url = format!("sqlite://{}", self.dir.path().join("causette.db").display());
+        sqlx::SqliteConnection::connect(&url)
+            .await
+            .expect("open the test's SQLite database")
     }
 
     /// Whether this is PostgreSQL.
