@@ -262,19 +262,7 @@ async fn the_live_region_announces_each_finished_reply_once() {
                  shop stays closed all day long.";
     let mock = ModelMock::start(reply).await;
     let (server, page) = setup("", "").await;
-    server
-        .admin(&[
-            "site",
-            "update",
-            "demo",
-            "--model",
-            "ollama:llama3.2",
-            "--model-base-url",
-            &mock.base_url(),
-        ])
-        .await;
-    // Running servers read site settings again within two seconds.
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    mock.answer_for_demo(&server).await;
     let b = Browser::start().await;
     b.goto(&page.url()).await;
     open_panel(&b).await;

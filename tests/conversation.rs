@@ -331,19 +331,7 @@ async fn two_tabs_show_the_same_conversation_live() {
 async fn a_failing_model_keeps_the_question_and_retry_gets_the_answer() {
     let mock = ModelMock::start("We are open from nine to five, Monday to Friday.").await;
     let (server, _, page) = setup(&[], false).await;
-    server
-        .admin(&[
-            "site",
-            "update",
-            "demo",
-            "--model",
-            "ollama:llama3.2",
-            "--model-base-url",
-            &mock.base_url(),
-        ])
-        .await;
-    // Running servers read site settings again within two seconds.
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    mock.answer_for_demo(&server).await;
     let b = Browser::start().await;
     open(&b, &page.url()).await;
     for (round, (status, code)) in [

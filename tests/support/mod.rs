@@ -406,6 +406,23 @@ impl ModelMock {
         format!("http://127.0.0.1:{}/v1", self.port)
     }
 
+    /// Makes `server`'s demo site answer with this model, and waits until
+    /// the running server has read the change (within two seconds).
+    pub async fn answer_for_demo(&self, server: &Server) {
+        server
+            .admin(&[
+                "site",
+                "update",
+                "demo",
+                "--model",
+                "ollama:llama3.2",
+                "--model-base-url",
+                &self.base_url(),
+            ])
+            .await;
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+    }
+
     /// From now on, answer with `status` (200: stream the reply).
     pub fn respond_with(&self, status: u16) {
         self.status
