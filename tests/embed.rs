@@ -13,6 +13,16 @@ async fn server_for(page_port: u16) -> Server {
     Server::start(&["--demo-origin", &format!("http://127.0.0.1:{page_port}")]).await
 }
 
+/// [`server_for`], its demo site given the server-side `theme` (JSON).
+async fn server_with_theme(page_port: u16, theme: &str) -> Server {
+    let mut server = server_for(page_port).await;
+    server
+        .admin(&["site", "update", "demo", "--theme", theme])
+        .await;
+    server.restart().await;
+    server
+}
+
 /// A host page with `body` (script tags and all).
 fn page(body: &str) -> String {
     format!(
@@ -161,17 +171,11 @@ async fn french_strings_and_invalid_values_warn_once() {
 #[tokio::test]
 async fn data_attributes_win_over_the_server_theme_which_wins_over_init() {
     let port = free_port();
-    let mut server = server_for(port).await;
-    server
-        .admin(&[
-            "site",
-            "update",
-            "demo",
-            "--theme",
-            r##"{"color":"#00aa77","title":"Server title","subtitle":"Server subtitle"}"##,
-        ])
-        .await;
-    server.restart().await;
+    let server = server_with_theme(
+        port,
+        r##"{"color":"#00aa77","title":"Server title","subtitle":"Server subtitle"}"##,
+    )
+    .await;
     let body = format!(
         r#"<script src="{}/embed.js" data-site="demo" data-title="Tag title"></script>
            <script>Causette.init({{ subtitle: "Init subtitle", greeting: "Init greeting" }});</script>"#,
@@ -215,17 +219,11 @@ async fn data_attributes_win_over_the_server_theme_which_wins_over_init() {
 #[tokio::test]
 async fn custom_css_and_white_label_need_the_business_plan() {
     let port = free_port();
-    let mut server = server_for(port).await;
-    server
-        .admin(&[
-            "site",
-            "update",
-            "demo",
-            "--theme",
-            r#"{"customCss":".title{color:rgb(1, 2, 3)}","hideBranding":true}"#,
-        ])
-        .await;
-    server.restart().await;
+    let mut server = server_with_theme(
+        port,
+        r#"{"customCss":".title{color:rgb(1, 2, 3)}","hideBranding":true}"#,
+    )
+    .await;
     let body = format!(
         r#"<script src="{}/embed.js" data-site="demo" data-open="true"></script><script>{RECORD}</script>"#,
         server.url()
