@@ -337,9 +337,12 @@ async fn loader(browser: &Browser) -> Value {
         .await
 }
 
-/// The settings page: saves with the values given (by field id), and
-/// returns the error notices shown after saving.
-async fn save_settings(browser: &Browser, wp: &WordPress, values: &[(&str, &str)]) -> Vec<String> {
+/// Opens Settings → Causette; returns its element `css` once shown.
+async fn settings_page(
+    browser: &Browser,
+    wp: &WordPress,
+    css: &str,
+) -> fantoccini::elements::Element {
     browser
         .goto(&format!(
             "{}/wp-admin/options-general.php?page=causette",
@@ -350,9 +353,15 @@ async fn save_settings(browser: &Browser, wp: &WordPress, values: &[(&str, &str)
         .client
         .wait()
         .at_most(PATIENCE)
-        .for_element(Locator::Css("#causette-settings"))
+        .for_element(Locator::Css(css))
         .await
-        .expect("the settings form");
+        .unwrap_or_else(|e| panic!("the settings page shows {css}: {e}"))
+}
+
+/// The settings page: saves with the values given (by field id), and
+/// returns the error notices shown after saving.
+async fn save_settings(browser: &Browser, wp: &WordPress, values: &[(&str, &str)]) -> Vec<String> {
+    settings_page(browser, wp, "#causette-settings").await;
     // The server must refuse what a browser's own checks would stop
     // (type="url"), as any client can post the form.
     browser
@@ -464,19 +473,8 @@ async fn plugin_settings_output_identity_and_connection_check() {
         ])
         .await;
     wp.set_option("causette_site_key", "elsewhere").await;
-    browser
-        .goto(&format!(
-            "{}/wp-admin/options-general.php?page=causette",
-            wp.url
-        ))
-        .await;
-    browser
-        .client
-        .wait()
-        .at_most(PATIENCE)
-        .for_element(Locator::Css("#causette-check"))
+    settings_page(&browser, &wp, "#causette-check")
         .await
-        .unwrap()
         .click()
         .await
         .unwrap();
