@@ -265,13 +265,11 @@ async fn setup(model: &str, base_url: &str, key_name: Option<&str>) -> Setup {
     let guard = tracing::subscriber::set_default(subscriber);
 
     let dir = tempfile::tempdir().unwrap();
-    let secrets = dir.path().join("secrets.env");
-    std::fs::write(&secrets, format!("# model keys\n{KEY_NAME}={KEY}\n")).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(&secrets, std::fs::Permissions::from_mode(0o600)).unwrap();
-    }
+    let secrets = secrets_file(
+        dir.path(),
+        &format!("# model keys\n{KEY_NAME}={KEY}\n"),
+        0o600,
+    );
     let store = Store::open(dir.path(), None).await.unwrap();
     store
         .add_site(&Site {
@@ -316,6 +314,20 @@ async fn setup(model: &str, base_url: &str, key_name: Option<&str>) -> Setup {
         _guard: guard,
         _dir: dir,
     }
+}
+
+/// `secrets.env` in `dir` holding `text`, with Unix permissions `mode`.
+fn secrets_file(dir: &std::path::Path, text: &str, mode: u32) -> std::path::PathBuf {
+    let file = dir.join("secrets.env");
+    std::fs::write(&file, text).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    file
 }
 
 fn history() -> Vec<Turn> {
@@ -963,13 +975,7 @@ async fn site_model_settings_round_trip_through_the_command_line() {
 #[tokio::test]
 async fn serve_refuses_a_secrets_file_every_user_can_read() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("secrets.env");
-    std::fs::write(&file, format!("OPENAI_API_KEY={KEY}\n")).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
-    }
+    let file = secrets_file(dir.path(), &format!("OPENAI_API_KEY={KEY}\n"), 0o644);
     let run = tokio::process::Command::new(env!("CARGO_BIN_EXE_causette"))
         .args(["serve", "--addr", "127.0.0.1:0", "--data"])
         .arg(dir.path())
@@ -993,13 +999,7 @@ async fn serve_refuses_a_secrets_file_every_user_can_read() {
 #[tokio::test]
 async fn site_ask_prints_the_streamed_reply_or_the_failure_with_its_fix() {
     let dir = tempfile::tempdir().unwrap();
-    let secrets = dir.path().join("secrets.env");
-    std::fs::write(&secrets, format!("{KEY_NAME}={KEY}\n")).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(&secrets, std::fs::Permissions::from_mode(0o600)).unwrap();
-    }
+    let secrets = secrets_file(dir.path(), &format!("{KEY_NAME}={KEY}\n"), 0o600);
     let secrets = secrets.display().to_string();
     let db = support::Database::fresh().await;
     let vendor = Vendor::start(stream(GEMINI)).await;
