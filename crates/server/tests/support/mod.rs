@@ -65,16 +65,20 @@ impl Database {
         a
     }
 
+    /// Runs `causette <args…>` against this database, whatever comes of it.
+    async fn run_admin(&self, args: &[&str]) -> std::process::Output {
+        Command::new(env!("CARGO_BIN_EXE_causette"))
+            .args(args)
+            .args(self.args())
+            .output()
+            .await
+            .unwrap()
+    }
+
     /// Runs `causette <args…>` (an operator command) against this database;
     /// returns its stdout, panicking with its stderr if it fails.
     pub async fn admin(&self, args: &[&str]) -> String {
-        let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-        all.extend(self.args());
-        let out = Command::new(env!("CARGO_BIN_EXE_causette"))
-            .args(&all)
-            .output()
-            .await
-            .unwrap();
+        let out = self.run_admin(args).await;
         assert!(
             out.status.success(),
             "causette {args:?} failed: {}",
@@ -260,13 +264,7 @@ impl Database {
     /// Runs `causette <args…>` against this database expecting it to fail;
     /// returns its stderr, panicking with its stdout if it succeeds.
     pub async fn admin_fails(&self, args: &[&str]) -> String {
-        let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-        all.extend(self.args());
-        let out = Command::new(env!("CARGO_BIN_EXE_causette"))
-            .args(&all)
-            .output()
-            .await
-            .unwrap();
+        let out = self.run_admin(args).await;
         assert!(
             !out.status.success(),
             "causette {args:?} succeeded: {}",
