@@ -13,10 +13,9 @@ use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
 use serde_json::{json, Value};
 use support::{
-    free_port, host_page, wait_for, Browser, ModelMock, Server, StaticFile, StaticSite, PATIENCE,
+    free_port, host_page, wait_for, Browser, ModelMock, Server, StaticFile, StaticSite,
+    FINISHED_REPLY, PATIENCE,
 };
-
-const FINISHED_REPLY: &str = ".message.assistant:not(.greeting):not(.streaming)";
 
 /// The widget's shadow root, in page scripts.
 const SHADOW: &str = "document.querySelector('causette-widget').shadowRoot";
@@ -236,7 +235,7 @@ async fn a_reload_reads_out_only_the_reply_that_arrives_after_it() {
     );
     b.goto(&page.url()).await;
     open_panel(&b).await;
-    let live_reply = ".message.assistant:not(.greeting):not(.streaming):not(.restored)";
+    let live_reply = &format!("{FINISHED_REPLY}:not(.restored)");
     let second = b
         .wait_text(live_reply, "the answer to the waiting message", |t| {
             !t.is_empty()

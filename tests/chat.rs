@@ -5,7 +5,7 @@ mod support;
 
 use std::time::Duration;
 
-use support::{host_page, Browser, Server, StaticSite};
+use support::{host_page, Browser, Server, StaticSite, FINISHED_REPLY};
 
 /// A console entry that is an error of the page (not Chromium's own noise).
 fn page_errors(log: &[(String, String)]) -> Vec<String> {
@@ -58,11 +58,7 @@ async fn demo_page_launcher_opens_and_a_question_gets_a_relevant_reply() {
         })
         .await;
     let reply = browser
-        .wait_text(
-            ".message.assistant:not(.greeting):not(.streaming)",
-            "a finished reply",
-            |t| !t.is_empty(),
-        )
+        .wait_text(FINISHED_REPLY, "a finished reply", |t| !t.is_empty())
         .await;
     assert!(
         reply.contains("embed.js"),
@@ -95,11 +91,7 @@ async fn hostile_global_css_does_not_break_the_widget() {
     browser.click(".launcher").await;
     browser.ask("why is the token invalid?").await;
     let reply = browser
-        .wait_text(
-            ".message.assistant:not(.greeting):not(.streaming)",
-            "a reply",
-            |t| !t.is_empty(),
-        )
+        .wait_text(FINISHED_REPLY, "a reply", |t| !t.is_empty())
         .await;
     assert!(reply.to_lowercase().contains("token"), "{reply}");
 
@@ -175,22 +167,14 @@ async fn transcript_survives_a_server_restart() {
 
     browser.ask("Where are conversations stored?").await;
     browser
-        .wait_text(
-            ".message.assistant:not(.greeting):not(.streaming)",
-            "the first reply",
-            |t| t.contains("SQLite"),
-        )
+        .wait_text(FINISHED_REPLY, "the first reply", |t| t.contains("SQLite"))
         .await;
 
     server.restart().await;
 
     browser.ask("Which languages does the widget speak?").await;
     browser
-        .wait_text(
-            ".message.assistant:not(.greeting):not(.streaming)",
-            "the second reply",
-            |t| t.contains("French"),
-        )
+        .wait_text(FINISHED_REPLY, "the second reply", |t| t.contains("French"))
         .await;
 
     let session = browser.js("return window.__session").await;

@@ -8,7 +8,9 @@ mod support;
 use std::time::Duration;
 
 use serde_json::Value;
-use support::{free_port, host_page, wait_for, Browser, ModelMock, Proxy, Server, StaticSite};
+use support::{
+    free_port, host_page, wait_for, Browser, ModelMock, Proxy, Server, StaticSite, FINISHED_REPLY,
+};
 
 /// Keeps the last session response the widget got, for reading the
 /// server's transcript with it, and every text a streaming reply showed.
@@ -29,7 +31,6 @@ window.fetch = async (...a) => {
 };
 </script>"#;
 
-const FINISHED_REPLY: &str = ".message.assistant:not(.greeting):not(.streaming)";
 const STREAMING_REPLY: &str = ".message.assistant.streaming";
 
 /// A server (with `extra` serve args), the API address the page uses

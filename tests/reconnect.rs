@@ -8,7 +8,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::{free_port, host_page, wait_for, Browser, Server, StaticSite};
+use support::{free_port, host_page, wait_for, Browser, Server, StaticSite, FINISHED_REPLY};
 
 /// Records every fetch the widget makes (URL and status, 0 for a network
 /// error), keeps the last session response, and notes any error state the
@@ -32,8 +32,6 @@ setInterval(() => {
     window.__bad.push(s.className + ': ' + s.textContent);
 }, 100);
 </script>"#;
-
-const FINISHED_REPLY: &str = ".message.assistant:not(.greeting):not(.streaming)";
 
 /// A server whose demo site issues 10 s access tokens, and a host page on
 /// an allowed origin with the probe (and `head` before it).

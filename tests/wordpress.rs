@@ -16,7 +16,7 @@ use fantoccini::Locator;
 use hmac::{Hmac, Mac};
 use serde_json::Value;
 use sha2::Sha256;
-use support::{free_port, wait_for, Browser, Server, PATIENCE};
+use support::{free_port, wait_for, Browser, Server, FINISHED_REPLY, PATIENCE};
 use tokio::process::{Child, Command};
 
 const WORDPRESS: &str = "/usr/share/wordpress";
@@ -511,11 +511,7 @@ async fn plugin_settings_output_identity_and_connection_check() {
     browser.click(".launcher").await;
     browser.ask("Hello, is anyone there?").await;
     let reply = browser
-        .wait_text(
-            ".message.assistant:not(.greeting):not(.streaming)",
-            "a finished reply",
-            |t| !t.is_empty(),
-        )
+        .wait_text(FINISHED_REPLY, "a finished reply", |t| !t.is_empty())
         .await;
     assert!(!reply.is_empty());
 

@@ -18,6 +18,9 @@ use tokio::process::{Child, Command};
 /// How long a test waits for something it expects to happen.
 pub const PATIENCE: Duration = Duration::from_secs(20);
 
+/// A reply the widget shows whole: not the greeting, not still streaming.
+pub const FINISHED_REPLY: &str = ".message.assistant:not(.greeting):not(.streaming)";
+
 /// A free TCP port on the loopback interface.
 pub fn free_port() -> u16 {
     StdListener::bind("127.0.0.1:0")
